@@ -1,0 +1,1 @@
+"""English→Kannada translation: text normalisation, tokenizers, recurrent cells and models."""
