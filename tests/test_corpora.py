@@ -147,10 +147,10 @@ def test_pinned_source_stays_whole_and_out_of_training(tmp_path):
         {"kind": "tab", "path": "pool.txt"},
         {"kind": "aligned", "src": "bench.en", "tgt": "bench.kn", "split": "test"},
     ]
-    splits = corpora.load_corpus(sources, tmp_path, validation_fraction=0.1, test_fraction=0.0, seed=0)
+    splits = corpora.load_corpus(sources, tmp_path, val_fraction=0.1, test_fraction=0.0, seed=0)
     assert splits["test"] == [("line 3", "ಸಾಲು 3"), ("benchmark only", "ಪರೀಕ್ಷೆ")]
-    assert all(en != "line 3" for en, _ in splits["train"] + splits["validation"])
-    assert len(splits["train"]) + len(splits["validation"]) == 39
+    assert all(en != "line 3" for en, _ in splits["train"] + splits["val"])
+    assert len(splits["train"]) + len(splits["val"]) == 39
 
 
 def test_load_corpus_on_shipped_data_with_max_words():

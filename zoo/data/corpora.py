@@ -13,7 +13,7 @@ A config names its corpora as a list of sources, paths relative to a data folder
     {"kind": "tab", "path": "kan-eng/kan.txt"}
     {"kind": "aligned", "src": "flores200/eng_Latn.dev", "tgt": "flores200/kan_Knda.dev"}
 
-A source may add `"split": "test"` (or "train", "validation") to put all its pairs in that split
+A source may add `"split": "test"` (or "train", "val") to put all its pairs in that split
 instead of the random one, e.g. to keep a benchmark whole.
 
 The data folder defaults to the copies shipped inside the package (`zoo/corpora/`).
@@ -32,7 +32,7 @@ from zoo.nmt.text import count_words, normalize_english
 
 Pair = tuple[str, str]  # (English, Kannada)
 
-SPLITS = ("train", "validation", "test")
+SPLITS = ("train", "val", "test")  # the names the FER splits and the training loop use
 SOURCE_KINDS = ("tab", "aligned")
 
 
@@ -174,32 +174,32 @@ def _group_key(pair: Pair) -> str:
 
 
 def split_pairs(
-    pairs: Sequence[Pair], validation_fraction: float, test_fraction: float, seed: int
+    pairs: Sequence[Pair], val_fraction: float, test_fraction: float, seed: int
 ) -> dict[str, list[Pair]]:
-    """Split `pairs` into train/validation/test, the same way for the same seed.
+    """Split `pairs` into train, val and test, the same way for the same seed.
 
     Pairs are grouped by their normalised English sentence and whole groups are assigned, so
     that several translations of one sentence never straddle train and test. Fractions count
     groups; each split keeps the corpus order.
     """
-    for name, fraction in (("validation", validation_fraction), ("test", test_fraction)):
+    for name, fraction in (("val", val_fraction), ("test", test_fraction)):
         if not 0.0 <= fraction < 1.0:
             raise ConfigError(f"data.{name}_fraction is {fraction}; give a fraction in [0, 1)")
-    if validation_fraction + test_fraction >= 1.0:
+    if val_fraction + test_fraction >= 1.0:
         raise ConfigError(
-            f"data.validation_fraction + data.test_fraction = {validation_fraction + test_fraction}, "
+            f"data.val_fraction + data.test_fraction = {val_fraction + test_fraction}, "
             "which leaves no training data; make their sum less than 1"
         )
     keys = list(dict.fromkeys(_group_key(pair) for pair in pairs))
     order = np.random.default_rng(seed).permutation(len(keys))
     n_test = int(round(test_fraction * len(keys)))
-    n_val = int(round(validation_fraction * len(keys)))
+    n_val = int(round(val_fraction * len(keys)))
     assignment = {}
     for rank, index in enumerate(order):
         if rank < n_test:
             assignment[keys[index]] = "test"
         elif rank < n_test + n_val:
-            assignment[keys[index]] = "validation"
+            assignment[keys[index]] = "val"
         else:
             assignment[keys[index]] = "train"
     splits: dict[str, list[Pair]] = {name: [] for name in SPLITS}
@@ -212,7 +212,7 @@ def load_corpus(
     sources: Sequence[Mapping[str, Any]],
     data_dir: str | Path | None = None,
     *,
-    validation_fraction: float = 0.1,
+    val_fraction: float = 0.1,
     test_fraction: float = 0.1,
     seed: int = 0,
     max_words: int | None = None,
@@ -221,7 +221,7 @@ def load_corpus(
 
     Sources with a `split` key go whole into that split. Their English sentences are removed
     from the randomly split remainder, so a pinned test set stays unseen in training.
-    Returns the pairs of each split under "train", "validation" and "test".
+    Returns the pairs of each split under "train", "val" and "test".
     """
     if not sources:
         raise ConfigError("data.sources is empty; list at least one corpus source")
@@ -241,7 +241,7 @@ def load_corpus(
     pinned = {name: filter_max_words(clean_pairs(pairs), max_words) for name, pairs in pinned.items()}
     pinned_keys = {_group_key(pair) for pairs in pinned.values() for pair in pairs}
     pool = [pair for pair in filter_max_words(clean_pairs(pool), max_words) if _group_key(pair) not in pinned_keys]
-    splits = split_pairs(pool, validation_fraction, test_fraction, seed)
+    splits = split_pairs(pool, val_fraction, test_fraction, seed)
     for name in SPLITS:
         splits[name] = clean_pairs(pinned[name] + splits[name])
     if not splits["train"]:
