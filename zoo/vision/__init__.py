@@ -1,0 +1,1 @@
+"""Photos and video for inference: image reading, face detection and cropping, emoji and annotation drawing."""
