@@ -42,7 +42,7 @@ class FerTask:
         self.order_key = jax.random.fold_in(jax.random.key(config.seed), 2)
 
     def create_model(self, rngs: nnx.Rngs) -> nnx.Module:
-        return create_fer_model(self.config.model.name, rngs=rngs, **model_options(self.config))
+        return create_fer_model_from_config(self.config, rngs)
 
     def loss(self, model, batch, key, train):
         images = to_model_input(batch["images"])
@@ -88,3 +88,8 @@ class FerTask:
 
     def checkpoint_extras(self) -> dict:
         return {"labels": list(EMOTIONS)}
+
+
+def create_fer_model_from_config(config: ml_collections.ConfigDict, rngs: nnx.Rngs) -> nnx.Module:
+    """Build the untrained FER model that `config` describes."""
+    return create_fer_model(config.model.name, rngs=rngs, **model_options(config))

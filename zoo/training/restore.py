@@ -1,0 +1,57 @@
+"""Rebuild a trained model from a run directory alone (config and weights come from the checkpoint)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import jax.numpy as jnp
+import ml_collections
+from flax import nnx
+
+from zoo.errors import CheckpointError
+from zoo.training.checkpoint import BEST, LATEST, Checkpoints
+from zoo.training.loop import make_optimizer
+from zoo.training.steps import split_model
+
+
+def restore_model(
+    workdir: str | Path,
+    task_name: str,
+    create_model: Callable[[ml_collections.ConfigDict, nnx.Rngs], nnx.Module],
+    kind: str = BEST,
+) -> tuple[nnx.Module, ml_collections.ConfigDict, dict]:
+    """Return (model, its config, the checkpoint meta) from `workdir`'s `kind` checkpoint ("best" or "latest").
+
+    Falls back to the latest checkpoint when no best one exists. `create_model(config, rngs)`
+    builds the untrained model whose structure the weights are restored into.
+    """
+    workdir = Path(workdir)
+    directory = workdir / "checkpoints"
+    if not directory.is_dir():
+        raise CheckpointError(
+            f"No checkpoints in {workdir} (looked for {directory}). Pass the --workdir of a finished training run."
+        )
+    checkpoints = Checkpoints(directory)
+    try:
+        if checkpoints.latest_epoch(kind) is None:
+            kind = LATEST
+        meta = checkpoints.read_meta(kind)
+        if meta is None:
+            raise CheckpointError(f"{directory} holds no complete checkpoint; train a model into {workdir} first.")
+        if meta.get("task") != task_name:
+            raise CheckpointError(
+                f"{workdir} holds a {meta.get('task')!r} checkpoint, not a {task_name!r} one; "
+                f"pass the --workdir of a {task_name} run."
+            )
+        config = ml_collections.ConfigDict(meta["config"])
+        model = create_model(config, nnx.Rngs(config.seed))
+        graphdef, params, rest = split_model(model)
+        like_state = {
+            "params": params, "rest": rest,
+            "opt": make_optimizer(config.train).init(params), "step": jnp.zeros((), jnp.int32),
+        }
+        state, meta = checkpoints.restore(kind, like_state)
+    finally:
+        checkpoints.close()
+    return nnx.merge(graphdef, state["params"], state["rest"]), config, meta
