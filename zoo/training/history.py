@@ -10,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless servers have no display
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 
 def write_metrics_csv(rows: list[dict], path: Path) -> None:
@@ -34,12 +35,14 @@ def plot_curves(rows: list[dict], path: Path, title: str = "") -> None:
         axis.plot(epochs, [row[f"train_{metric}"] for row in rows], marker="o", label="train")
         axis.plot(epochs, [row[f"val_{metric}"] for row in rows], marker="o", label="validation")
         axis.set_xlabel("epoch")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_ylabel(metric)
         axis.grid(alpha=0.3)
         axis.legend()
     axes[2].plot(epochs, [row["learning_rate"] for row in rows], marker="o", color="tab:green")
     axes[2].set_yscale("log")
     axes[2].set_xlabel("epoch")
+    axes[2].xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[2].set_ylabel("learning rate")
     axes[2].grid(alpha=0.3)
     if title:
