@@ -1,0 +1,161 @@
+"""Recognise facial expressions with a trained FER model: photos, video and feature maps.
+
+    python infer.py emotion photo.jpg --out annotated.png
+    python infer.py webcam --video clip.mp4 --out labelled.mp4
+    python infer.py feature-maps face.png --out maps.png --saliency
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from zoo.cli import configure_logging, exit_on_user_error
+
+WORKDIR_HELP = "Training run folder to load the model from (default: $ZOO_FER_WORKDIR, else runs/cnn4)."
+MARGIN_HELP = "Widen each detected face box by this fraction of its size on every side before cropping."
+
+
+@click.group()
+def main():
+    """Recognise facial expressions with a model trained by train_fer.py."""
+    configure_logging()
+
+
+@main.command()
+@click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--workdir", default=None, help=WORKDIR_HELP)
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Write the annotated image here; with several IMAGES, each name gets _<image name> appended.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON instead of one line per face.")
+@click.option("--no-detect", is_flag=True, help="Classify each whole image as one face (for already cropped faces).")
+@click.option("--margin", type=click.FloatRange(min=0.0), default=None, help=MARGIN_HELP + " [default: 0]")
+def emotion(images, workdir, out, as_json, no_detect, margin):
+    """Find the faces in IMAGES and print each one's box, emotion, probability and emoji."""
+    with exit_on_user_error():
+        import cv2
+
+        from zoo.errors import DataError
+        from zoo.fer.predict import EmotionClassifier, no_face_message, recognise_emotions
+        from zoo.vision.annotate import annotate
+        from zoo.vision.faces import DEFAULT_MARGIN, FaceDetector
+        from zoo.vision.images import read_image
+
+        decoded = [read_image(path) for path in images]  # an unreadable file fails before the slow model load
+        classifier = EmotionClassifier.from_workdir(workdir)
+        detector = None if no_detect else FaceDetector()
+        margin = DEFAULT_MARGIN if margin is None else margin
+
+        results, missing = [], []
+        for path, image in zip(images, decoded):
+            faces = recognise_emotions(image, classifier, detector, margin)
+            results.append({"image": str(path), "faces": [face.to_dict() for face in faces]})
+            if not faces:
+                missing.append(path)
+                continue
+            if out is not None:
+                target = out if len(images) == 1 else out.with_name(f"{out.stem}_{path.stem}{out.suffix}")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if not cv2.imwrite(str(target), annotate(image, faces)):
+                    raise DataError(f"Cannot write {target}; use a writable path ending in .png or .jpg.")
+                results[-1]["annotated"] = str(target)
+
+        if as_json:
+            click.echo(json.dumps(results, indent=2, ensure_ascii=False))
+        else:
+            for result in results:
+                for index, face in enumerate(result["faces"], start=1):
+                    box = face["box"]
+                    click.echo(
+                        f"{result['image']}: face {index} at x={box['x']} y={box['y']} "
+                        f"w={box['width']} h={box['height']}: {face['emotion']} {face['probability']:.2f} {face['emoji']}"
+                    )
+                if "annotated" in result:
+                    click.echo(f"Annotated image written to {result['annotated']}.")
+        for path in missing:
+            click.echo(f"Error: {no_face_message(str(path))}", err=True)
+        if missing:
+            sys.exit(2)
+
+
+@main.command()
+@click.option("--camera", type=int, default=0, show_default=True, help="Camera device number to read.")
+@click.option("--video", type=click.Path(path_type=Path), default=None, help="Read this video file instead of a camera.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Write the annotated video to this .mp4 file instead of showing a window.")
+@click.option("--workdir", default=None, help=WORKDIR_HELP)
+@click.option("--max-frames", type=click.IntRange(min=1), default=None, help="Stop after this many frames.")
+@click.option("--margin", type=click.FloatRange(min=0.0), default=None, help=MARGIN_HELP + " [default: 0]")
+def webcam(camera, video, out, workdir, max_frames, margin):
+    """Label the faces in every frame of a camera or video with emotion and emoji, plus an FPS counter."""
+    with exit_on_user_error():
+        from zoo.errors import ZooError
+        from zoo.fer.predict import EmotionClassifier
+        from zoo.fer.video import annotate_stream, has_display_support, open_capture
+        from zoo.vision.faces import DEFAULT_MARGIN, FaceDetector
+
+        if out is None and not has_display_support():
+            raise ZooError(
+                "No display is available: this OpenCV build (opencv-python-headless) cannot open windows. "
+                "Pass --out FILE.mp4 to write the annotated video instead."
+            )
+        capture = open_capture(camera, video)
+        classifier = EmotionClassifier.from_workdir(workdir)
+        frames = annotate_stream(
+            capture, classifier, FaceDetector(), out,
+            margin=DEFAULT_MARGIN if margin is None else margin, max_frames=max_frames,
+        )
+        if out is not None:
+            click.echo(f"Wrote {frames} annotated frames to {out}.")
+
+
+@main.command("feature-maps")
+@click.argument("image", type=click.Path(path_type=Path))
+@click.option("--workdir", default=None, help=WORKDIR_HELP)
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Write the feature-map figure here (.png).")
+@click.option("--saliency", is_flag=True,
+              help="Also write a Grad-CAM map of the predicted class, to <out name>_gradcam.png beside --out.")
+@click.option("--no-detect", is_flag=True, help="Use the whole image as the face (for already cropped faces).")
+@click.option("--margin", type=click.FloatRange(min=0.0), default=None, help=MARGIN_HELP + " [default: 0]")
+def feature_maps(image, workdir, out, saliency, no_detect, margin):
+    """Plot the first 16 channels of every convolution, pooling and dropout layer's output for the face in IMAGE.
+
+    With several faces in IMAGE, the largest one is used.
+    """
+    with exit_on_user_error():
+        from zoo.fer.feature_maps import grad_cam, layer_feature_maps, plot_feature_maps, plot_grad_cam
+        from zoo.fer.predict import EmotionClassifier, NoFaceError, no_face_message
+        from zoo.vision.faces import DEFAULT_MARGIN, FaceDetector, crop_face_gray48
+        from zoo.vision.images import read_image, to_gray48
+
+        picture = read_image(image)
+        if no_detect:
+            face = to_gray48(picture)
+        else:
+            boxes = FaceDetector().detect(picture)
+            if not boxes:
+                raise NoFaceError(no_face_message(str(image)))
+            largest = max(boxes, key=lambda box: box.area)
+            if len(boxes) > 1:
+                click.echo(f"{len(boxes)} faces found; using the largest, at x={largest.x} y={largest.y}.")
+            face = crop_face_gray48(picture, largest, DEFAULT_MARGIN if margin is None else margin)
+
+        classifier = EmotionClassifier.from_workdir(workdir)
+        probabilities = classifier.predict(face[None])[0]
+        predicted = classifier.labels[int(probabilities.argmax())]
+        title = f"{image.name}: predicted {predicted} ({probabilities.max():.0%})"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        plot_feature_maps(face, layer_feature_maps(classifier.model, face), out, title)
+        click.echo(f"Feature maps written to {out}.")
+
+        if saliency:
+            cam, class_index, layer_name = grad_cam(classifier.model, face)
+            saliency_path = out.with_name(f"{out.stem}_gradcam.png")
+            plot_grad_cam(face, cam, saliency_path,
+                          f"{image.name}: Grad-CAM of '{classifier.labels[class_index]}' at layer {layer_name}")
+            click.echo(f"Grad-CAM map written to {saliency_path}.")
+
+
+if __name__ == "__main__":
+    main()
