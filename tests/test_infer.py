@@ -77,6 +77,8 @@ def fer_run(tmp_path_factory) -> Path:
 class LinearTask:
     """A two-weight regression task: the cheapest way to get the loop to write a checkpoint of another task."""
 
+    batch_size = 4
+
     def __init__(self):
         self.batch = {"x": jnp.ones((4, 2)), "y": jnp.zeros(4)}
 
