@@ -1,0 +1,174 @@
+"""ROC AUC by ranks, the thumbnail-pixel analysis and `python -m zoo.explore fer` on a written data set."""
+
+from __future__ import annotations
+
+import itertools
+
+import cv2
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from zoo.data.fer import EMOTIONS, find_fer_source, load_fer
+from zoo.explore.__main__ import main as explore_main
+from zoo.explore.fer import class_counts, pixel_aucs, ranked_pixels, thumbnails
+from zoo.explore.roc import average_ranks, roc_auc
+
+
+def brute_force_auc(scores, positive):
+    """Count over all (positive, negative) pairs: 1 when the positive scores higher, 1/2 on a tie."""
+    wins = 0.0
+    pairs = list(itertools.product(scores[positive], scores[~positive]))
+    for positive_score, negative_score in pairs:
+        if positive_score > negative_score:
+            wins += 1.0
+        elif positive_score == negative_score:
+            wins += 0.5
+    return wins / len(pairs)
+
+
+# ROC AUC
+
+
+def test_average_ranks_share_ties():
+    assert average_ranks(np.array([30, 10, 20, 20])).tolist() == [4.0, 1.0, 2.5, 2.5]
+    assert average_ranks(np.array([5, 5, 5])).tolist() == [2.0, 2.0, 2.0]
+
+
+@pytest.mark.parametrize("scores, labels, expected", [
+    ([0.1, 0.2, 0.8, 0.9], [0, 0, 1, 1], 1.0),  # perfect separation
+    ([0.1, 0.2, 0.8, 0.9], [1, 1, 0, 0], 0.0),  # perfectly reversed
+    ([0.5, 0.5, 0.5, 0.5], [0, 1, 0, 1], 0.5),  # all tied
+    ([1, 2, 3, 2], [1, 1, 1, 0], 0.5),  # positives 1, 2, 3 vs negative 2: (0 + 1/2 + 1) / 3
+    ([0.9, 0.8, 0.4, 0.5, 0.4, 0.1], [1, 1, 1, 0, 0, 0], 7.5 / 9),  # 3 + 3 + (0 + 1/2 + 1) wins of 9
+    ([3, 1, 2], [0, 1, 0], 0.0),  # the only positive scores lowest
+])
+def test_roc_auc_hand_computed(scores, labels, expected):
+    assert roc_auc(np.array(scores), np.array(labels, bool)) == pytest.approx(expected)
+
+
+def test_roc_auc_matches_pair_counting_with_ties():
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        scores = rng.integers(0, 5, 40).astype(float)  # few values, so many ties
+        positive = rng.random(40) < 0.4
+        positive[:2] = [True, False]
+        assert roc_auc(scores, positive) == pytest.approx(brute_force_auc(scores, positive))
+
+
+def test_roc_auc_needs_both_classes():
+    with pytest.raises(ValueError, match="needs both classes"):
+        roc_auc(np.array([0.1, 0.2]), np.array([True, True]))
+    with pytest.raises(ValueError, match="one length"):
+        roc_auc(np.array([0.1, 0.2]), np.array([True]))
+
+
+# Thumbnail pixels
+
+
+def test_thumbnails_are_block_means():
+    image = np.random.default_rng(1).integers(0, 256, (1, 48, 48), dtype=np.uint8)
+    block_means = image[0].reshape(3, 16, 3, 16).mean(axis=(1, 3))
+    thumbnail = thumbnails(image, 3)[0]
+    assert thumbnail.shape == (3, 3)
+    assert np.abs(thumbnail - block_means).max() <= 0.5  # INTER_AREA rounds to uint8
+
+
+def make_faces(count, centre_value, seed):
+    """Random images whose central 16×16 block is `centre_value`."""
+    images = np.random.default_rng(seed).integers(0, 256, (count, 48, 48), dtype=np.uint8)
+    images[:, 16:32, 16:32] = centre_value
+    return images
+
+
+def test_pixel_aucs_find_the_informative_pixel():
+    dark_centre = make_faces(40, 40, seed=2)
+    bright_centre = make_faces(30, 220, seed=3)
+    aucs = pixel_aucs(dark_centre, bright_centre, 3)
+    assert aucs.shape == (3, 3)
+    assert aucs[1, 1] == 1.0  # the centre is brighter in every positive image
+    others = np.delete(aucs.ravel(), 4)
+    assert np.all(np.abs(others - 0.5) < 0.2)
+    assert pixel_aucs(bright_centre, dark_centre, 3)[1, 1] == 0.0  # swapping the classes mirrors the AUC
+
+    ranking = ranked_pixels(aucs)
+    assert ranking[0]["position"] == "centre"
+    assert [pixel["strength"] for pixel in ranking] == sorted((pixel["strength"] for pixel in ranking), reverse=True)
+
+
+# The command
+
+
+def write_fer_folder(root, per_class=6):
+    """Write a FER folder: angry faces with a dark centre, surprise with a bright one, the rest random."""
+    rng = np.random.default_rng(4)
+    splits = {"train": [f"Training_{i}" for i in range(per_class)], "test": ["PublicTest_0", "PrivateTest_0", "PrivateTest_1"]}
+    for split, names in splits.items():
+        for emotion in EMOTIONS:
+            folder = root / "fer2013" / split / emotion
+            folder.mkdir(parents=True)
+            for name in names:
+                image = rng.integers(0, 256, (48, 48), dtype=np.uint8)
+                if emotion == "angry":
+                    image[16:32, 16:32] = 30
+                elif emotion == "surprise":
+                    image[16:32, 16:32] = 230
+                cv2.imwrite(str(folder / f"{name}.png"), image)
+    return root
+
+
+def run_explore(tmp_path, *args):
+    """Run the command with the decoded-image cache in `tmp_path`."""
+    environment = {"ZOO_CACHE_DIR": str(tmp_path / "cache")}
+    return CliRunner().invoke(explore_main, [str(arg) for arg in args], env=environment)
+
+
+def test_explore_fer_writes_report(tmp_path):
+    data_dir = write_fer_folder(tmp_path / "data")
+    out = tmp_path / "explore"
+    result = run_explore(tmp_path, "fer", "--data-dir", data_dir, "--out", out)
+    assert result.exit_code == 0, result.output
+    markdown = (out / "fer.md").read_text()
+    assert "| angry | 6 | 1 | 2 | 9 | 14.3% |" in markdown
+    assert "| **total** | 42 | 7 | 14 | 63 | 100% |" in markdown
+    assert "| 1 | centre | 1.000 | 0.500 | surprise |" in markdown
+    assert "| centre | 0.698 | strongest (1 of 9) | 1.000 | 0.500 | 1 of 9 |" in markdown
+    for figure in ("fer_counts.png", "fer_samples.png", "fer_pixel_auc.png"):
+        image = cv2.imread(str(out / figure))
+        assert image is not None, figure
+        assert image.std() > 5, figure
+
+
+def test_explore_fer_other_classes_skip_reference(tmp_path):
+    data_dir = write_fer_folder(tmp_path / "data")
+    out = tmp_path / "explore"
+    result = run_explore(tmp_path, "fer", "--data-dir", data_dir, "--out", out, "--classes", "surprise", "angry", "--size", 4)
+    assert result.exit_code == 0, result.output
+    markdown = (out / "fer.md").read_text()
+    assert "ROC AUC (angry positive)" in markdown
+    assert "row 2, column 2" in markdown
+    assert "reference" not in markdown
+
+
+def test_explore_fer_user_errors(tmp_path):
+    data_dir = write_fer_folder(tmp_path / "data")
+    unknown = run_explore(tmp_path, "fer", "--data-dir", data_dir, "--out", tmp_path / "o", "--classes", "angry", "bored")
+    assert unknown.exit_code == 2
+    assert "Unknown emotion 'bored' in --classes" in unknown.stderr
+    assert not (tmp_path / "o").exists()
+
+    same = run_explore(tmp_path, "fer", "--data-dir", data_dir, "--out", tmp_path / "o", "--classes", "sad", "sad")
+    assert same.exit_code == 2
+    assert "two different emotions" in same.stderr
+
+    missing = run_explore(tmp_path, "fer", "--data-dir", tmp_path / "nowhere", "--out", tmp_path / "o")
+    assert missing.exit_code == 2
+    assert f"Data folder {tmp_path / 'nowhere'} (from --data-dir) does not exist" in missing.stderr
+
+
+def test_class_counts_per_usage(tmp_path):
+    data = load_fer(find_fer_source(write_fer_folder(tmp_path / "data", per_class=2)), use_cache=False)
+    counts = class_counts(data)
+    assert list(counts) == ["train", "PublicTest", "PrivateTest"]  # no unprefixed test files
+    assert counts["train"].tolist() == [2] * 7
+    assert counts["PrivateTest"].tolist() == [2] * 7
