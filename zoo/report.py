@@ -1,0 +1,190 @@
+"""Compare FER training runs: `python -m zoo.report RUN_DIR... --out docs/experiments.md`.
+
+Reads each run's `report.json` and `curves.png` (written by train_fer.py) and writes a markdown
+page with an ablation table, a figure of every run's curves side by side, and the confusion
+matrix of the best run. The best run is the one with the highest validation accuracy: the
+test split is reported, never used to choose.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+import click
+import matplotlib
+
+matplotlib.use("Agg")  # headless servers have no display
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from zoo.cli import configure_logging, exit_on_user_error  # noqa: E402
+from zoo.errors import DataError  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+CURVES_PER_ROW = 2
+REQUIRED_KEYS = ("model", "parameters", "epochs_run", "best_epoch", "wall_time_s", "splits")
+
+
+def read_report(run_dir: Path) -> dict:
+    """Return the parsed report.json of `run_dir`; raise DataError naming the file and the fix."""
+    path = run_dir / "report.json"
+    if not path.is_file():
+        raise DataError(
+            f"{path} not found. Finish the run first: train_fer.py writes report.json when training ends "
+            "(run it again with the same --workdir to resume)."
+        )
+    try:
+        report = json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise DataError(f"{path} is not valid JSON ({error}); run train_fer.py again to rewrite it.") from None
+    missing = [key for key in REQUIRED_KEYS if key not in report]
+    missing += [f"splits.{split}" for split in ("train", "val", "test") if split not in report.get("splits", {})]
+    if missing:
+        raise DataError(f"{path} is missing {', '.join(missing)}, so train_fer.py did not write it; pass a run folder of train_fer.py.")
+    return report
+
+
+def run_names(run_dirs: list[Path]) -> list[str]:
+    """Return each run's folder name, or its path as given where two folders share a name."""
+    names = [run_dir.name or str(run_dir) for run_dir in run_dirs]
+    return [name if names.count(name) == 1 else str(run_dir) for name, run_dir in zip(names, run_dirs)]
+
+
+def best_run_index(reports: list[dict]) -> int:
+    """Return the index of the run with the highest validation accuracy (lower validation loss breaks ties)."""
+    keys = [(report["splits"]["val"]["accuracy"], -report["splits"]["val"]["loss"]) for report in reports]
+    return max(range(len(reports)), key=keys.__getitem__)
+
+
+def ablation_table(names: list[str], reports: list[dict], best: int) -> str:
+    """Return the markdown table with one row per run; the best run is marked."""
+    lines = [
+        "| run | model | parameters | epochs run | best epoch | train acc. | val acc. | test acc. | wall time (s) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for index, (name, report) in enumerate(zip(names, reports)):
+        splits = report["splits"]
+        marker = " (best)" if index == best else ""
+        lines.append(
+            f"| {name}{marker} | {report['model']} | {report['parameters']:,} | {report['epochs_run']} | "
+            f"{report['best_epoch']} | {splits['train']['accuracy']:.4f} | {splits['val']['accuracy']:.4f} | "
+            f"{splits['test']['accuracy']:.4f} | {report['wall_time_s']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+def per_class_table(report: dict) -> str:
+    """Return the test split's per-class precision, recall, F1 and support as a markdown table."""
+    lines = ["| emotion | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|"]
+    for emotion, scores in report["splits"]["test"].get("per_class", {}).items():
+        lines.append(
+            f"| {emotion} | {scores['precision']:.3f} | {scores['recall']:.3f} | {scores['f1']:.3f} | {scores['support']} |"
+        )
+    return "\n".join(lines)
+
+
+def plot_curves_grid(names: list[str], run_dirs: list[Path], path: Path) -> list[str]:
+    """Save every run's curves.png side by side, two per row, titled by run; return the runs without one."""
+    present = [(name, run_dir / "curves.png") for name, run_dir in zip(names, run_dirs) if (run_dir / "curves.png").is_file()]
+    missing = [name for name, run_dir in zip(names, run_dirs) if not (run_dir / "curves.png").is_file()]
+    if not present:
+        return missing
+    columns = min(CURVES_PER_ROW, len(present))
+    rows = -(-len(present) // columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(8 * columns, 2.6 * rows), squeeze=False)
+    for axis in axes.ravel():
+        axis.axis("off")
+    for axis, (name, curves_path) in zip(axes.ravel(), present):
+        axis.imshow(plt.imread(curves_path))
+        axis.set_title(name, fontsize=11)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return missing
+
+
+def plot_confusion_matrix(matrix: np.ndarray, labels: list[str], path: Path, title: str) -> None:
+    """Save a confusion matrix: colour is the share of each true class (row), text the count and share."""
+    row_totals = matrix.sum(axis=1, keepdims=True)
+    shares = np.divide(matrix, row_totals, out=np.zeros(matrix.shape, float), where=row_totals > 0)
+    figure, axis = plt.subplots(figsize=(7.5, 6.5))
+    shown = axis.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    for row in range(matrix.shape[0]):
+        for column in range(matrix.shape[1]):
+            colour = "white" if shares[row, column] > 0.6 else "black"
+            axis.text(column, row, f"{matrix[row, column]}\n{shares[row, column]:.0%}", ha="center", va="center",
+                      fontsize=8, color=colour)
+    axis.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
+    axis.set_yticks(range(len(labels)), labels)
+    axis.set_xlabel("predicted")
+    axis.set_ylabel("true")
+    figure.colorbar(shown, ax=axis, fraction=0.046, pad=0.04, label="share of the true class")
+    axis.set_title(title, fontsize=10)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def write_report(run_dirs: list[Path], out: Path) -> str:
+    """Write the comparison page `out` and its figures beside it; return the markdown."""
+    if not run_dirs:
+        raise DataError("No run folders given; pass one or more --workdir folders of train_fer.py runs.")
+    reports = [read_report(run_dir) for run_dir in run_dirs]
+    names = run_names(run_dirs)
+    best = best_run_index(reports)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    curves_path = out.with_name(f"{out.stem}_curves.png")
+    confusion_path = out.with_name(f"{out.stem}_confusion.png")
+
+    missing_curves = plot_curves_grid(names, run_dirs, curves_path)
+    best_report = reports[best]
+    test = best_report["splits"]["test"]
+    sections = [
+        "# FER-2013 experiments",
+        f"Runs: {', '.join(f'`{run_dir}`' for run_dir in run_dirs)}. Accuracy on train, validation "
+        "(PublicTest, unless the run validated on a slice of train) and test (PrivateTest). The best "
+        "run has the highest validation accuracy; the test split plays no part in that choice.",
+        ablation_table(names, reports, best),
+        "## Training curves",
+    ]
+    if len(missing_curves) < len(run_dirs):
+        sections.append(f"![training curves of every run]({os.path.relpath(curves_path, out.parent)})")
+    if missing_curves:
+        sections.append(f"No curves.png in: {', '.join(missing_curves)}.")
+
+    sections.append(f"## Best run: {names[best]} ({best_report['model']})")
+    if "confusion_matrix" in test:
+        labels = best_report.get("labels") or [str(index) for index in range(len(test["confusion_matrix"]))]
+        plot_confusion_matrix(
+            np.asarray(test["confusion_matrix"]), labels, confusion_path,
+            f"{names[best]} ({best_report['model']}): test confusion matrix, accuracy {test['accuracy']:.4f}",
+        )
+        sections.append(f"![confusion matrix of the best run]({os.path.relpath(confusion_path, out.parent)})")
+    else:
+        sections.append("Its report.json has no test confusion matrix.")
+    if test.get("per_class"):
+        sections.append(per_class_table(best_report))
+
+    markdown = "\n\n".join(sections) + "\n"
+    out.write_text(markdown)
+    return markdown
+
+
+@click.command()
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=Path("docs/experiments.md"), show_default=True,
+              help="Markdown page to write; its figures are written beside it.")
+def main(run_dirs, out):
+    """Compare finished FER runs (train_fer.py --workdir folders): ablation table, curves, confusion matrix."""
+    configure_logging()
+    with exit_on_user_error():
+        write_report(list(run_dirs), out)
+        click.echo(f"Wrote {out}, {out.with_name(out.stem + '_curves.png')} and {out.with_name(out.stem + '_confusion.png')}.")
+
+
+if __name__ == "__main__":
+    main()
