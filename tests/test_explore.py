@@ -1,4 +1,4 @@
-"""ROC AUC by ranks, the thumbnail-pixel analysis and `python -m zoo.explore fer` on a written data set."""
+"""ROC AUC by ranks, the thumbnail-pixel analysis, and `python -m zoo.explore fer` and `nmt` on written data."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from zoo.data.fer import EMOTIONS, find_fer_source, load_fer
 from zoo.explore.__main__ import main as explore_main
 from zoo.explore.fer import class_counts, pixel_aucs, ranked_pixels, thumbnails
+from zoo.explore.nmt import explore_nmt, oov_rates, vocabulary_stats
 from zoo.explore.roc import average_ranks, roc_auc
 
 
@@ -172,3 +173,82 @@ def test_class_counts_per_usage(tmp_path):
     assert list(counts) == ["train", "PublicTest", "PrivateTest"]  # no unprefixed test files
     assert counts["train"].tolist() == [2] * 7
     assert counts["PrivateTest"].tolist() == [2] * 7
+
+
+# python -m zoo.explore nmt
+
+
+def write_corpus(folder):
+    """Write two training pairs (a tab file) and one test pair (line-aligned files), both pinned."""
+    folder.mkdir(parents=True)
+    (folder / "pairs.txt").write_text(
+        "I see a cat.\tನಾನು ಬೆಕ್ಕು ನೋಡುತ್ತೇನೆ.\nI see a dog.\tನಾನು ನಾಯಿ ನೋಡುತ್ತೇನೆ.\n", encoding="utf-8"
+    )
+    (folder / "test.en").write_text("A cat sees a bird.\n", encoding="utf-8")
+    (folder / "test.kn").write_text("ಬೆಕ್ಕು ಹಕ್ಕಿ ನೋಡುತ್ತದೆ.\n", encoding="utf-8")
+    return [
+        {"kind": "tab", "path": "pairs.txt", "split": "train"},
+        {"kind": "aligned", "src": "test.en", "tgt": "test.kn", "split": "test"},
+    ]
+
+
+def test_oov_rates_hand_computed():
+    train = [["i", "see", "a", "cat", "."], ["i", "see", "a", "dog", "."]]
+    test = [["a", "cat", "sees", "a", "bird", "."]]
+    rates = oov_rates(train, test)
+    assert rates["token_rate"] == pytest.approx(2 / 6)  # sees, bird of 6 tokens
+    assert rates["type_rate"] == pytest.approx(2 / 5)  # of a, cat, sees, bird, .
+    assert vocabulary_stats(train) == {"types": 6, "singletons": 2, "tokens": 10}
+
+
+def test_explore_nmt_on_written_corpus(tmp_path):
+    sources = write_corpus(tmp_path / "corpus")
+    markdown = explore_nmt(sources, tmp_path / "corpus", tmp_path / "out")
+    assert "| pairs.txt | 2 | 2 | train |" in markdown
+    assert "| test.en | 1 | 1 | test |" in markdown
+    assert "| train | 2 |" in markdown
+    assert "| English | train | 2 | 4.0 | 4 | 4 | 4 |" in markdown  # "I see a cat." has 4 words
+    assert "| English | 6 | 2 | 10 | 8 | 33.3% | 40.0% |" in markdown
+    assert "| Kannada | 5 | 2 | 8 | 7 | 50.0% | 50.0% |" in markdown
+    assert (tmp_path / "out" / "nmt.md").read_text() == markdown
+    assert cv2.imread(str(tmp_path / "out" / "nmt_lengths.png")) is not None
+
+
+def test_explore_nmt_command_on_shipped_corpora(tmp_path):
+    result = CliRunner().invoke(explore_main, ["nmt", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    markdown = (tmp_path / "nmt.md").read_text()
+    assert "| flores200/eng_Latn.dev | 997 | 997 | test |" in markdown
+    assert "| test | 997 |" in markdown
+
+
+def test_explore_nmt_missing_folder(tmp_path):
+    result = CliRunner().invoke(explore_main, ["nmt", "--data-dir", str(tmp_path / "nowhere"), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "nowhere" in result.stderr
+    assert "not found" in result.stderr
+
+
+def test_explore_nmt_uses_config_data_block(tmp_path):
+    sources = write_corpus(tmp_path / "corpus")
+    config = tmp_path / "nmt_tiny.py"
+    config.write_text(
+        "import ml_collections\n\n\n"
+        "def get_config():\n"
+        "    config = ml_collections.ConfigDict()\n"
+        "    config.seed = 3\n"
+        "    config.data = ml_collections.ConfigDict()\n"
+        f"    config.data.sources = {sources[:1]!r}\n"
+        "    config.data.val_fraction = 0.0\n"
+        "    config.data.test_fraction = 0.0\n"
+        "    config.data.max_words = 0\n"
+        "    return config\n"
+    )
+    arguments = ["nmt", "--config", str(config), "--data-dir", str(tmp_path / "corpus"), "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(explore_main, arguments)
+    assert result.exit_code == 0, result.output
+    markdown = (tmp_path / "out" / "nmt.md").read_text()
+    assert "Split with seed 3" in markdown
+    assert "| pairs.txt | 2 | 2 | train |" in markdown
+    assert "test.en" not in markdown
+    assert "| English | 6 | 2 | 10 | 6 | – | – |" in markdown  # no test split, so no OOV rate

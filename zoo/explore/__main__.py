@@ -1,4 +1,4 @@
-"""`python -m zoo.explore fer --data-dir DIR --out DIR`: data-set summaries as markdown and figures."""
+"""`python -m zoo.explore fer|nmt --out DIR ...`: data-set summaries as markdown and figures."""
 
 from pathlib import Path
 
@@ -33,6 +33,31 @@ def fer(data_dir, out, classes, size, split, seed):
         data = load_fer(find_fer_source(directory, described_as))
         click.echo(explore_fer(data, out, tuple(classes), size, split, seed))
         click.echo(f"Wrote {out / 'fer.md'} and its figures.")
+
+
+@main.command()
+@click.option("--data-dir", default=None,
+              help="Folder holding the corpora (default: the copies shipped in the package, zoo/corpora).")
+@click.option("--config", "config_path", default=None, type=click.Path(),
+              help="Translation config whose data block (sources, split fractions, seed, max_words) to use; "
+                   "default: all three shipped corpora, FLORES-200 dev as the test split.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for nmt.md and the figure.")
+def nmt(data_dir, config_path, out):
+    """Pair counts, sentence-length histograms, vocabulary sizes and test OOV rates of the parallel corpora."""
+    with exit_on_user_error():
+        from zoo.explore.nmt import DEFAULT_SOURCES, explore_nmt
+
+        options = {}
+        sources = DEFAULT_SOURCES
+        if config_path:
+            from zoo.config import load_config
+
+            config = load_config(config_path)
+            sources = list(config.data.sources)
+            options = {"val_fraction": config.data.val_fraction, "test_fraction": config.data.test_fraction,
+                       "seed": config.seed, "max_words": config.data.max_words or None}
+        click.echo(explore_nmt(sources, data_dir, out, **options))
+        click.echo(f"Wrote {out / 'nmt.md'} and its figure.")
 
 
 if __name__ == "__main__":
