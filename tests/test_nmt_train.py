@@ -1,4 +1,4 @@
-"""The translation pipeline end to end: configs, the real training loop, report.json and saved vocabularies."""
+"""The translation pipeline end to end: configs, the real training loop, report.json, restoring and the CLIs."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from flax import nnx
 from tests.conftest import REPO_ROOT
 from zoo.config import load_config
 from zoo.nmt import models
+from zoo.nmt.predict import Translator
 from zoo.nmt.train import saved_tokenizers, train_and_evaluate
 
 NMT_CONFIGS = sorted(path.stem for path in (REPO_ROOT / "configs").glob("nmt_*.py"))
@@ -40,15 +41,21 @@ def test_tagger_configs_rebuild_the_reference_sizes():
         assert config.model.dense == 1024
 
 
-def test_training_writes_the_report_and_resumes(tmp_path):
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("nmt_run")
     config = load_config(REPO_ROOT / "configs" / "nmt_gru.py", TINY)
-    report = train_and_evaluate(config, tmp_path)
-    with open(tmp_path / "metrics.csv") as handle:
+    return workdir, train_and_evaluate(config, workdir)
+
+
+def test_training_writes_the_report(trained_run):
+    workdir, report = trained_run
+    with open(workdir / "metrics.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 2
     assert float(rows[1]["train_loss"]) < float(rows[0]["train_loss"])
 
-    saved = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    saved = json.loads((workdir / "report.json").read_text(encoding="utf-8"))
     assert saved == report
     assert report["model"] == "gru"
     assert set(report["splits"]) == {"train", "val", "test"}
@@ -60,9 +67,33 @@ def test_training_writes_the_report_and_resumes(tmp_path):
     assert report["samples"][0]["english"]
 
     # A resumed run takes its vocabularies from the checkpoint, not from a new fit.
-    english, kannada = saved_tokenizers(tmp_path)
+    english, kannada = saved_tokenizers(workdir)
     assert english.vocab_size == report["vocab_size"]["en"]
     assert kannada.vocab_size == report["vocab_size"]["kn"]
+
+
+def test_translator_restores_the_run(trained_run, tmp_path):
+    workdir, report = trained_run
+    translator = Translator.from_workdir(workdir)
+    sample = report["samples"][0]
+    assert translator.translate([sample["english"]]) == [sample["translation"]]
+
+    src = tmp_path / "test.en"
+    ref = tmp_path / "test.kn"
+    src.write_text(sample["english"] + "\n", encoding="utf-8")
+    ref.write_text(sample["reference"] + "\n", encoding="utf-8")
+    scored = translator.score_files(src, ref)
+    assert scored["translations"] == [sample["translation"]]
+    assert scored["scores"]["pairs"] == 1
+
+
+def test_translate_cli_rejects_kannada_input(trained_run):
+    from translate_nmt import main
+
+    workdir, _ = trained_run
+    result = CliRunner().invoke(main, ["--workdir", str(workdir), "ಅರ್ಧ ನನಗೆ ಕೊಡು."])
+    assert result.exit_code == 2
+    assert "already in Kannada" in result.output
 
 
 def test_cli_reports_a_bad_override(tmp_path):
