@@ -20,7 +20,9 @@ CASCADE_FILE = "haarcascade_frontalface_default.xml"
 # FER-2013 faces fill their 48×48 frame about as tightly as the cascade's box. This was measured
 # on 1,050 training images (150 per class), upscaled 4× and padded so that the whole face was
 # detectable. Where one face was found (85% of images), the box side was 0.99–1.0 of the frame
-# side in the median and mean, and 0.81–1.18 between the 10th and 90th percentiles. So the
+# side in the median and mean, and 0.81–1.18 between the 10th and 90th percentiles. Classifying
+# such crops of 528 PrivateTest images with a cnn4 checkpoint (34.6% validation accuracy after one
+# epoch) gave accuracies of 0.436, 0.407, 0.352 and 0.294 at margins 0, 0.1, 0.2 and 0.3. So the
 # default crop adds no margin, and a positive margin widens it on every side.
 DEFAULT_MARGIN = 0.0
 
