@@ -155,6 +155,8 @@ def feature_maps(image, workdir, out, saliency, no_detect, margin):
             plot_grad_cam(face, cam, saliency_path,
                           f"{image.name}: Grad-CAM of '{classifier.labels[class_index]}' at layer {layer_name}")
             click.echo(f"Grad-CAM map written to {saliency_path}.")
+            if cam.max() == 0:
+                click.echo(f"The Grad-CAM map is zero everywhere: no position of {layer_name} raises the class logit.")
 
 
 if __name__ == "__main__":

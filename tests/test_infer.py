@@ -27,7 +27,7 @@ from zoo.fer.predict import WORKDIR_ENV, EmotionClassifier
 from zoo.fer.train import train_and_evaluate
 from zoo.fer.task import to_model_input
 from zoo.models import create_fer_model
-from zoo.models.layers import Conv, Dense, Flatten, GlobalAveragePool, MaxPool, Sequential
+from zoo.models.layers import BatchNorm, Conv, Dense, Flatten, GlobalAveragePool, MaxPool, Sequential
 from zoo.report import write_report
 from zoo.training.loop import train
 from zoo.vision.faces import Box
@@ -260,6 +260,20 @@ def test_grad_cam_with_pooled_head_is_class_channel():
     assert chosen == 2
     assert channel.max() > 0
     np.testing.assert_allclose(cam, channel / channel.max(), atol=1e-5)
+
+
+def test_grad_cam_takes_batchnorm_after_last_conv():
+    model = Sequential([
+        ("conv", Conv(1, 3, rngs=nnx.Rngs(0))),
+        ("batchnorm", BatchNorm(3, rngs=nnx.Rngs(1))),
+        ("pool", MaxPool(2)),
+        ("flatten", Flatten()),
+        ("logits", Dense(24 * 24 * 3, 7, relu=False, rngs=nnx.Rngs(2))),
+    ])
+    face = np.random.default_rng(7).integers(0, 256, (48, 48), dtype=np.uint8)
+    cam, _, layer = grad_cam(model, face)
+    assert layer == "batchnorm"  # the last output of the convolution's shape, before pooling
+    assert cam.shape == (48, 48)
 
 
 def test_grad_cam_with_dense_head_matches_formula():
