@@ -32,6 +32,7 @@ def get_config() -> ml_collections.ConfigDict:
     config.train.dtype = "float32"  # compute dtype; "bfloat16" keeps float32 parameters
     config.train.log_every = 100  # steps between progress-bar loss updates (each one syncs the host)
     config.train.keep_checkpoints = 2  # latest checkpoints kept for resuming
+    config.train.num_devices = 0  # data-parallel devices; 0 uses every local device
 
     config.train.early_stopping = ml_collections.ConfigDict()
     config.train.early_stopping.enabled = False

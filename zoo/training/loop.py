@@ -23,6 +23,7 @@ from zoo.errors import ZooError
 from zoo.training.callbacks import EarlyStopping, PlateauScaler
 from zoo.training.checkpoint import BEST, LATEST, Checkpoints, check_same_model
 from zoo.training.history import plot_curves, write_metrics_csv
+from zoo.training.parallel import check_divisible, make_mesh, replicate, shard_batch
 from zoo.training.steps import (
     NO_NONFINITE_STEP,
     evaluate,
@@ -67,6 +68,12 @@ def train(task: Task, config: ml_collections.ConfigDict, workdir: Path, task_nam
     train_config = config.train
     model_config = config.model.to_dict()
 
+    mesh = make_mesh(train_config.num_devices)
+    check_divisible(task.batch_size, mesh, "train.batch_size")
+    check_divisible(train_config.eval_batch_size, mesh, "train.eval_batch_size")
+    if mesh.size > 1:
+        log.info("Data parallel over %d devices.", mesh.size)
+
     model = task.create_model(nnx.Rngs(config.seed))
     graphdef, params, rest = split_model(model)
     tx = make_optimizer(train_config)
@@ -94,6 +101,7 @@ def train(task: Task, config: ml_collections.ConfigDict, workdir: Path, task_nam
         early_stopping = EarlyStopping(**meta["early_stopping"])
         plateau = PlateauScaler(**meta["plateau"])
         log.info("Resuming from %s after epoch %d.", checkpoints.path(LATEST), start_epoch)
+    state = replicate(state, mesh)
     (workdir / "config.json").write_text(config_to_json(config))
 
     train_step = make_train_step(graphdef, tx, task)
@@ -105,13 +113,14 @@ def train(task: Task, config: ml_collections.ConfigDict, workdir: Path, task_nam
     epoch = start_epoch
     while not finished and epoch < train_config.epochs:
         epoch_start = time.perf_counter()
-        state["opt"].hyperparams["learning_rate"] = jnp.asarray(learning_rate, jnp.float32)
+        state["opt"].hyperparams["learning_rate"] = replicate(jnp.asarray(learning_rate, jnp.float32), mesh)
         sums = zero_sums()
         progress = tqdm(
             total=steps_per_epoch, desc=f"epoch {epoch + 1}/{train_config.epochs}",
             leave=False, dynamic_ncols=True, mininterval=1.0,
         )
         for batch_index, batch in enumerate(task.train_batches(epoch)):
+            batch = shard_batch(batch, mesh)
             if not compiled:
                 compile_start = time.perf_counter()
                 state, sums = train_step(state, sums, batch, base_key)
@@ -130,7 +139,8 @@ def train(task: Task, config: ml_collections.ConfigDict, workdir: Path, task_nam
         sums = jax.device_get(sums)
         train_loss = float(sums["loss"]) / float(sums["count"])
         train_accuracy = float(sums["correct"]) / float(sums["count"])
-        val = evaluate(eval_step, state["params"], state["rest"], task.eval_batches("val"))
+        val_batches = (shard_batch(batch, mesh) for batch in task.eval_batches("val"))
+        val = evaluate(eval_step, state["params"], state["rest"], val_batches)
         epoch_time = time.perf_counter() - epoch_start
         wall_time += epoch_time
         epoch += 1

@@ -19,6 +19,8 @@ class Task(Protocol):
     the host, so padded rows and a short last batch count correctly.
     """
 
+    batch_size: int  # training batch size (global, over all devices)
+
     def create_model(self, rngs: nnx.Rngs) -> nnx.Module:
         """Build the model with freshly initialised weights."""
 
