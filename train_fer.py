@@ -24,7 +24,7 @@ def main(config_path, data_dir, workdir, overrides):
         report = train_and_evaluate(config, workdir, data_dir)
         test = report["splits"]["test"]
         click.echo(
-            f"Done: {report['model']} ({report['parameters']:,} parameters), {report['epochs_run']} epochs, "
+            f"Done: {report['model']} ({report['parameters']:,} parameters), epochs run: {report['epochs_run']}, "
             f"test accuracy {test['accuracy']:.4f}. Outputs in {workdir}."
         )
 

@@ -177,6 +177,10 @@ def train(task: Task, config: ml_collections.ConfigDict, workdir: Path, task_nam
         if stopped_early:
             log.info("Early stopping: validation loss has not improved for %d epochs.", early_stopping.wait)
 
+    # Written again here because a run killed between its last checkpoint and these files
+    # resumes straight to this point.
+    write_metrics_csv(history, workdir / "metrics.csv")
+    plot_curves(history, workdir / "curves.png", title=f"{task_name}: {model_config.get('name', '')}")
     if train_config.early_stopping.enabled and train_config.early_stopping.restore_best and history:
         state, _ = checkpoints.restore(BEST, state)
     checkpoints.close()
