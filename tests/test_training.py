@@ -89,7 +89,7 @@ def test_non_finite_loss_names_step_and_checkpoint(small_fer, tmp_path):
 def test_restore_model_rejects_other_task(small_fer, tmp_path):
     workdir = tmp_path / "run"
     train_and_evaluate(tiny_config("train.epochs=1"), workdir, str(small_fer.parent))
-    with pytest.raises(CheckpointError, match=r"holds a 'fer' checkpoint, not a 'nmt' one"):
+    with pytest.raises(CheckpointError, match=r"contains a 'fer' checkpoint, not a 'nmt' one"):
         restore_model(workdir, "nmt", create_fer_model_from_config)
 
 

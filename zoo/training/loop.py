@@ -62,7 +62,7 @@ def make_optimizer(train_config: ml_collections.ConfigDict) -> optax.GradientTra
 
 
 def train(task: Task, config: ml_collections.ConfigDict, workdir: Path, task_name: str) -> TrainResult:
-    """Fit `task`'s model as `config` says, writing metrics, curves and checkpoints into `workdir`."""
+    """Fit the model of `task` with the settings in `config`, writing metrics, curves and checkpoints into `workdir`."""
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     train_config = config.train

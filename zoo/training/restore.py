@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable
 
@@ -13,6 +14,17 @@ from zoo.errors import CheckpointError
 from zoo.training.checkpoint import BEST, LATEST, Checkpoints
 from zoo.training.loop import make_optimizer
 from zoo.training.steps import split_model
+
+
+def resolve_run_dir(flag_value: str | os.PathLike | None, env_name: str, default: Path) -> tuple[Path, str]:
+    """Return the run folder (a `--workdir` value, else `$env_name`, else `default`) and a phrase
+    naming where the choice came from, for error messages."""
+    if flag_value:
+        return Path(flag_value).expanduser(), "--workdir"
+    env_value = os.environ.get(env_name)
+    if env_value:
+        return Path(env_value).expanduser(), f"the environment variable {env_name}"
+    return Path(default), f"the default (neither --workdir nor {env_name} is set)"
 
 
 def restore_model(
@@ -38,10 +50,10 @@ def restore_model(
             kind = LATEST
         meta = checkpoints.read_meta(kind)
         if meta is None:
-            raise CheckpointError(f"{directory} holds no complete checkpoint; train a model into {workdir} first.")
+            raise CheckpointError(f"{directory} contains no complete checkpoint; train a model into {workdir} first.")
         if meta.get("task") != task_name:
             raise CheckpointError(
-                f"{workdir} holds a {meta.get('task')!r} checkpoint, not a {task_name!r} one; "
+                f"{workdir} contains a {meta.get('task')!r} checkpoint, not a {task_name!r} one; "
                 f"pass the --workdir of a {task_name} run."
             )
         config = ml_collections.ConfigDict(meta["config"])
