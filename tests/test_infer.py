@@ -209,7 +209,7 @@ def test_emotion_workdir_without_checkpoint(tmp_path):
 def test_emotion_checkpoint_of_other_task(other_task_run):
     result = run_infer("emotion", ASTRONAUT, "--workdir", other_task_run)
     assert result.exit_code == 2
-    assert "holds a 'nmt' checkpoint, not a 'fer' one" in result.stderr
+    assert "contains a 'nmt' checkpoint, not a 'fer' one" in result.stderr
 
 
 @pytest.mark.skipif(
