@@ -94,3 +94,28 @@ def test_check_english_rejects_other_scripts(sentence, script):
 def test_check_english_rejects_empty_input():
     with pytest.raises(DataError, match="empty"):
         text.check_english("   ")
+
+
+def test_split_to_fit_prefers_coarse_boundaries():
+    def fits(piece):
+        return len(piece.split()) <= 5
+
+    sentence = "Tom came home. Then he slept, and he dreamt of the sea (all night long)."
+    assert text.split_to_fit("Tom came home.", fits) == (["Tom came home."], None)
+    pieces, boundary = text.split_to_fit(sentence, fits)
+    assert pieces == ["Tom came home.", "Then he slept,", "and he dreamt of the", "sea", "(all night long)."]
+    assert boundary == "word"
+    assert all(fits(piece) for piece in pieces)
+    assert text.split_to_fit("One two three. Four five six.", lambda piece: len(piece.split()) <= 3) == (
+        ["One two three.", "Four five six."], "sentence",
+    )
+
+
+def test_split_to_fit_rejoins_short_parts():
+    pieces, boundary = text.split_to_fit("a, b, c, d e f g", lambda piece: len(piece) <= 8)
+    assert pieces == ["a, b, c,", "d e f g"]
+    assert boundary == "clause"
+
+
+def test_split_to_fit_keeps_uncuttable_word():
+    assert text.split_to_fit("abcdefghij", lambda piece: len(piece) <= 3) == (["abcdefghij"], None)

@@ -83,6 +83,18 @@ def test_subword_trains_on_kannada_and_round_trips(tatoeba_train):
         assert tok.decode(ids) == " ".join(sentence.split())
 
 
+def test_unknown_words_are_the_ones_read_as_unk(tatoeba_train):
+    word = tk.WordTokenizer.fit(ENGLISH, "en")
+    assert word.unknown_words("Tom saw a Zebra, twice.") == ["saw", "a", "zebra", "twice"]
+    assert word.unknown_words("Give me half.") == []
+    # With full character coverage a subword model only lacks characters it never saw.
+    subword = tk.SubwordTokenizer.fit([en for en, _ in tatoeba_train], "en", vocab_size=120)
+    seen = set("".join(subword.tokenize(" ".join(en for en, _ in tatoeba_train))))
+    unseen = next(ch for ch in "qxzjkvw" if ch not in seen)
+    assert subword.unknown_words(f"Tom woke up {unseen}{unseen}.") == [unseen * 2]
+    assert subword.unknown_words("Tom woke up.") == []
+
+
 def test_subword_json_round_trip(tatoeba_train):
     tok = tk.fit_tokenizer("subword", [en for en, _ in tatoeba_train], "en", vocab_size=120)
     data = json.loads(json.dumps(tok.to_dict()))

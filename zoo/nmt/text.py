@@ -11,8 +11,10 @@ vowel signs that some corpora contain without changing what is written.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
+from typing import Callable
 
 from zoo.errors import DataError
 
@@ -136,7 +138,7 @@ def check_english(text: str) -> None:
     script: Kannada input most often means the user pasted a translation the wrong way round.
     """
     if not text.strip():
-        raise DataError("the input sentence is empty: give an English sentence to translate")
+        raise DataError(f"the input {text!r} is empty or only whitespace; give an English sentence to translate")
     scripts = letter_scripts(text)
     if not scripts:
         return
@@ -152,3 +154,43 @@ def check_english(text: str) -> None:
         f"the input {text!r} is written mostly in {script.title()} script; this model translates "
         "English into Kannada, so give it an English sentence in Latin letters"
     )
+
+
+# Places where an over-long input may be cut, coarsest first. The punctuation stays with the text
+# before the cut, so each piece reads like the training sentences (which end in their own ".").
+_BOUNDARIES = (
+    ("sentence", re.compile(r"(?<=[.!?\u2026\u0964])\s+")),
+    ("clause", re.compile(r"(?<=[,;:\u2013\u2014)\]])\s+|\s+(?=[(\[\u2013\u2014])")),
+    ("word", re.compile(r"\s+")),
+)
+
+
+def split_to_fit(text: str, fits: Callable[[str], bool], _level: int = 0) -> tuple[list[str], str | None]:
+    """Cut `text` into consecutive pieces for which `fits(piece)` holds, at the coarsest boundaries possible.
+
+    Sentence ends are tried first, then clause punctuation (commas, semicolons, colons, dashes,
+    brackets), then spaces between words. Neighbouring parts are joined again while they fit, so
+    the pieces are as few and as long as possible. Returns the pieces and the finest kind of
+    boundary cut at ("sentence", "clause" or "word"), or None when `text` was not cut. A single
+    word that does not fit comes back as it is, for the caller to truncate.
+    """
+    text = text.strip()
+    if _level == len(_BOUNDARIES) or fits(text):
+        return [text], None
+    kind, pattern = _BOUNDARIES[_level]
+    parts = [part for part in pattern.split(text) if part]
+    if len(parts) == 1:
+        return split_to_fit(text, fits, _level + 1)
+    merged: list[str] = []
+    for part in parts:
+        if merged and fits(f"{merged[-1]} {part}"):
+            merged[-1] = f"{merged[-1]} {part}"
+        else:
+            merged.append(part)
+    pieces: list[str] = []
+    finest = kind
+    for piece in merged:
+        sub_pieces, sub_kind = split_to_fit(piece, fits, _level + 1)
+        pieces.extend(sub_pieces)
+        finest = sub_kind or finest  # a deeper level is always a finer boundary
+    return pieces, finest

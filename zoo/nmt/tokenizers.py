@@ -106,6 +106,10 @@ class WordTokenizer:
         ids = [self.ids.get(word, UNK) for word in self.tokenize(text)]
         return [START, *ids, END] if add_start_end else ids
 
+    def unknown_words(self, text: str) -> list[str]:
+        """Return the normalised words of `text` that `encode` maps to <unk>, in order."""
+        return [word for word in self.tokenize(text) if word not in self.ids]
+
     def decode(self, ids: Iterable[int]) -> str:
         """Return the text of `ids` up to the first <end>, with punctuation attached."""
         return detokenize([self.vocab[i] for i in _strip_specials(ids)])
@@ -202,6 +206,14 @@ class SubwordTokenizer:
         """Return the ids of `text`, framed by <start> and <end> unless `add_start_end` is false."""
         ids = self.processor.encode(normalize(text, self.lang))
         return [START, *ids, END] if add_start_end else ids
+
+    def unknown_words(self, text: str) -> list[str]:
+        """Return the normalised words of `text` that hold a piece `encode` maps to <unk>, in order.
+
+        With full character coverage only characters never seen in training become <unk>, so
+        these are words with a letter or sign the training text lacked.
+        """
+        return [word for word in normalize(text, self.lang).split() if UNK in self.processor.encode(word)]
 
     def decode(self, ids: Iterable[int]) -> str:
         """Return the text of `ids` up to the first <end>."""

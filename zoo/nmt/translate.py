@@ -1,19 +1,21 @@
 """Translate English sentences with a trained model and score translations with sacreBLEU.
 
 Sentences are batched by length bucket and every batch is padded to a fixed number of rows,
-so decoding compiles once per bucket whatever the number of sentences.
+so decoding compiles once per bucket whatever the number of sentences. Sentences longer than
+the model's longest bucket are translated in pieces.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import unicodedata
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from flax import nnx
 
-from zoo.nmt.text import check_english
+from zoo.nmt.text import check_english, split_to_fit
 from zoo.nmt.tokenizers import END, PAD, Tokenizer
 
 DEFAULT_BUCKETS = (16, 32, 64, 128)
@@ -24,40 +26,77 @@ def _translate_batch(model, src_BS, alpha, *, max_len, beam_size):
     return model.translate(src_BS, max_len=max_len, beam_size=beam_size, alpha=alpha)
 
 
-def translate_sentences(
-    model: nnx.Module,
-    src_tokenizer: Tokenizer,
-    tgt_tokenizer: Tokenizer,
-    sentences: Sequence[str],
-    *,
-    beam_size: int = 1,
-    alpha: float = 0.6,
-    length_ratio: float = 2.0,
-    batch_size: int = 64,
-    bucket_lengths: Sequence[int] = DEFAULT_BUCKETS,
-    check_input: bool = False,
-) -> list[str]:
-    """Return the Kannada translation of each English sentence, in order.
+@dataclasses.dataclass
+class Translation:
+    """One input sentence, its translation, and what was done to fit it to the model.
 
-    Output may run to `length_ratio` times the source's bucket length. A source longer than the
-    last bucket is cut to it (keeping its <end>). With `check_input`, a sentence that is not
-    English raises `DataError` (see `zoo.nmt.text.check_english`).
+    `pieces` is how many parts the sentence was translated in (0 for a blank one) and
+    `boundary` where it was cut ("sentence", "clause", "word" or None). `truncated` is true when a
+    part with no space to cut at was shortened to `limit` tokens. `unknown_words` are the
+    normalised words the model read as <unk>.
     """
-    if check_input:
-        for sentence in sentences:
-            check_english(sentence)
-    longest = bucket_lengths[-1]
-    encoded = []
-    for sentence in sentences:
-        ids = src_tokenizer.encode(sentence)
-        encoded.append(ids if len(ids) <= longest else ids[: longest - 1] + [END])
 
+    source: str
+    text: str
+    source_tokens: int
+    limit: int
+    pieces: int = 1
+    boundary: str | None = None
+    truncated: bool = False
+    unknown_words: list[str] = dataclasses.field(default_factory=list)
+
+    def notes(self) -> list[str]:
+        """Return one sentence for each way the input did not suit the model, naming the value and the fix."""
+        notes = []
+        if self.pieces > 1:
+            notes.append(
+                f"the sentence has {self.source_tokens} tokens, more than the {self.limit} the model was "
+                f"trained on, so it was translated in {self.pieces} pieces cut at {self.boundary} boundaries. "
+                "Give shorter sentences for a better translation"
+            )
+        if self.truncated:
+            notes.append(
+                f"a part of the sentence with no space to cut at is longer than {self.limit} tokens, so it "
+                "was truncated and its end is not translated. Put spaces between its words"
+            )
+        if self.unknown_words:
+            words = ", ".join(repr(word) for word in dict.fromkeys(self.unknown_words))
+            count = len(self.unknown_words)
+            notes.append(
+                f"{count} word{'s' if count != 1 else ''} not in the model's English vocabulary "
+                f"{'were' if count != 1 else 'was'} read as <unk>: {words}. Check the spelling, or train "
+                "on a corpus that contains them"
+            )
+        return notes
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "english": self.source,
+            "kannada": self.text,
+            "pieces": self.pieces,
+            "truncated": self.truncated,
+            "unknown_words": list(self.unknown_words),
+        }
+
+
+def _decode_all(
+    model: nnx.Module,
+    tgt_tokenizer: Tokenizer,
+    encoded: Sequence[list[int]],
+    *,
+    beam_size: int,
+    alpha: float,
+    length_ratio: float,
+    batch_size: int,
+    bucket_lengths: Sequence[int],
+) -> list[str]:
+    """Translate source id lists that each fit the last bucket; return the Kannada texts in order."""
     by_bucket: dict[int, list[int]] = {}
     for index, ids in enumerate(encoded):
         length = next(b for b in bucket_lengths if b >= len(ids))
         by_bucket.setdefault(length, []).append(index)
 
-    translations = [""] * len(sentences)
+    translations = [""] * len(encoded)
     for length, indices in sorted(by_bucket.items()):
         max_len = int(math.ceil(length_ratio * length))
         for start in range(0, len(indices), batch_size):
@@ -69,6 +108,77 @@ def translate_sentences(
             for row, index in enumerate(chunk):
                 translations[index] = tgt_tokenizer.decode(ids[row])
     return translations
+
+
+def translate_detailed(
+    model: nnx.Module,
+    src_tokenizer: Tokenizer,
+    tgt_tokenizer: Tokenizer,
+    sentences: Sequence[str],
+    *,
+    beam_size: int = 1,
+    alpha: float = 0.6,
+    length_ratio: float = 2.0,
+    batch_size: int = 64,
+    bucket_lengths: Sequence[int] = DEFAULT_BUCKETS,
+    check_input: bool = False,
+) -> list[Translation]:
+    """Translate each English sentence; return a `Translation` per sentence, in order.
+
+    A sentence longer than the last bucket (the longest input the model was trained on) is cut
+    into pieces at sentence, clause or word boundaries (`zoo.nmt.text.split_to_fit`), each
+    translated on its own, and the translations are joined with spaces. A piece that still does
+    not fit is cut to the bucket length, keeping its <end>. A blank sentence translates to "".
+    Output may run to `length_ratio` times the source's bucket length. With `check_input`, a
+    sentence that is not English raises `DataError` (see `zoo.nmt.text.check_english`).
+    """
+    if check_input:
+        for sentence in sentences:
+            check_english(sentence)
+    longest = bucket_lengths[-1]
+
+    def fits(piece: str) -> bool:
+        return len(src_tokenizer.encode(piece)) <= longest
+
+    results, encoded, owners = [], [], []
+    for index, sentence in enumerate(sentences):
+        if not sentence.strip():
+            results.append(Translation(sentence, "", 0, longest, pieces=0))
+            continue
+        pieces, boundary = split_to_fit(sentence, fits)
+        truncated = False
+        for piece in pieces:
+            ids = src_tokenizer.encode(piece)
+            if len(ids) > longest:
+                ids, truncated = ids[: longest - 1] + [END], True
+            encoded.append(ids)
+            owners.append(index)
+        results.append(Translation(
+            sentence, "", len(src_tokenizer.encode(sentence)), longest, pieces=len(pieces), boundary=boundary,
+            truncated=truncated, unknown_words=src_tokenizer.unknown_words(sentence),
+        ))
+
+    texts = _decode_all(
+        model, tgt_tokenizer, encoded, beam_size=beam_size, alpha=alpha, length_ratio=length_ratio,
+        batch_size=batch_size, bucket_lengths=bucket_lengths,
+    )
+    parts: dict[int, list[str]] = {}
+    for owner, text in zip(owners, texts):
+        parts.setdefault(owner, []).append(text)
+    for index, texts_of_sentence in parts.items():
+        results[index].text = " ".join(text for text in texts_of_sentence if text)
+    return results
+
+
+def translate_sentences(
+    model: nnx.Module,
+    src_tokenizer: Tokenizer,
+    tgt_tokenizer: Tokenizer,
+    sentences: Sequence[str],
+    **options: Any,
+) -> list[str]:
+    """Return the Kannada translation of each English sentence, in order (see `translate_detailed`)."""
+    return [result.text for result in translate_detailed(model, src_tokenizer, tgt_tokenizer, sentences, **options)]
 
 
 def score_translations(hypotheses: Sequence[str], references: Sequence[str]) -> dict[str, float | str]:
