@@ -28,7 +28,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 
 from zoo.errors import ConfigError, DataError
-from zoo.nmt.text import count_words, normalize_english
+from zoo.nmt.text import check_english, count_words, normalize_english
 
 Pair = tuple[str, str]  # (English, Kannada)
 
@@ -99,6 +99,44 @@ def read_aligned_files(src_path: str | Path, tgt_path: str | Path) -> list[Pair]
             "pair of files"
         )
     return list(zip(src, tgt))
+
+
+def read_english_file(path: str | Path, role: str = "--file") -> list[str]:
+    """Return the lines of the UTF-8 English file `path` (blank lines included, to keep alignment).
+
+    Raises `DataError` naming the file and line when the file is not UTF-8, contains no sentence,
+    or has a line that is not English. `role` names the file in messages, e.g. "--src".
+    """
+    lines = read_lines(path)
+    if not any(line.strip() for line in lines):
+        raise DataError(f"{role} {path} contains no sentences. Write one English sentence per line.")
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            try:
+                check_english(line)
+            except DataError as error:
+                raise DataError(f"{path}:{number}: {error}") from None
+    return lines
+
+
+def read_scoring_pairs(src_path: str | Path, ref_path: str | Path) -> list[Pair]:
+    """Read an English file and its line-aligned Kannada reference file for scoring.
+
+    Raises `DataError` naming both line counts when they differ, and naming the line when a
+    file is not UTF-8 or an English line is in another script (most often the two files swapped).
+    """
+    pairs = read_aligned_files(src_path, ref_path)
+    for number, (english, _) in enumerate(pairs, start=1):
+        if english.strip():
+            try:
+                check_english(english)
+            except DataError as error:
+                raise DataError(
+                    f"{src_path}:{number}: {error}. If {src_path} is the Kannada reference, swap --src and --ref"
+                ) from None
+    if not any(en.strip() and kn.strip() for en, kn in pairs):
+        raise DataError(f"{src_path} and {ref_path} contain no line where both sides are non-empty, so there is nothing to score.")
+    return pairs
 
 
 def _source_dict(source: Any, index: int) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from flax import nnx
 from zoo.data.fer import EMOJI, IMAGE_SIZE
 from zoo.errors import CheckpointError, ZooError
 from zoo.fer.task import create_fer_model_from_config, to_model_input
-from zoo.training.restore import restore_model
+from zoo.training.restore import resolve_run_dir, restore_model
 from zoo.vision.faces import DEFAULT_MARGIN, Box, FaceDetector, crop_face_gray48
 from zoo.vision.images import to_gray48
 
@@ -28,12 +28,7 @@ DEFAULT_WORKDIR = Path("runs") / "cnn4"
 
 def resolve_workdir(flag_value: str | os.PathLike | None) -> tuple[Path, str]:
     """Return the run folder and a phrase naming where the choice came from (for error messages)."""
-    if flag_value:
-        return Path(flag_value).expanduser(), "--workdir"
-    env_value = os.environ.get(WORKDIR_ENV)
-    if env_value:
-        return Path(env_value).expanduser(), f"the environment variable {WORKDIR_ENV}"
-    return DEFAULT_WORKDIR, f"the default (neither --workdir nor {WORKDIR_ENV} is set)"
+    return resolve_run_dir(flag_value, WORKDIR_ENV, DEFAULT_WORKDIR)
 
 
 class EmotionClassifier:
