@@ -54,3 +54,23 @@ def copy_sample(data_dir: Path, destination: Path, per_class: int = 3) -> Path:
 def small_fer(data_dir, tmp_path) -> Path:
     """A FER folder with 3 real images per class, split and official half."""
     return copy_sample(data_dir, tmp_path)
+
+
+# A small GRU tagger in one length bucket, trained for two epochs on the shipped Tatoeba pairs:
+# one train and one eval compilation, so the run takes seconds. Its translations are meaningless.
+TINY_NMT = [
+    "model.embed_dim=8", "model.hidden=16", "model.dense=32", "data.bucket_lengths=(12,)",
+    "train.epochs=2", "train.batch_size=8", "train.eval_batch_size=16", "train.learning_rate=0.01",
+    "decode.batch_size=8", "decode.samples=2",
+]
+
+
+@pytest.fixture(scope="session")
+def nmt_run(tmp_path_factory) -> tuple[Path, dict]:
+    """A translation run trained once per session by the real loop: (its folder, its report)."""
+    from zoo.config import load_config
+    from zoo.nmt.train import train_and_evaluate
+
+    workdir = tmp_path_factory.mktemp("nmt_run")
+    config = load_config(REPO_ROOT / "configs" / "nmt_gru.py", TINY_NMT)
+    return workdir, train_and_evaluate(config, workdir)

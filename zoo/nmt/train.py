@@ -70,9 +70,11 @@ def train_and_evaluate(
 ) -> dict[str, Any]:
     """Train the configured translation model in `workdir` (resuming if possible), write report.json, return it.
 
-    The report gives, per split, the teacher-forced token loss and accuracy over non-padding
-    tokens. For val and test it adds corpus BLEU and chrF++ of decoded translations against the
-    references, and a few test translations to read.
+    The report gives, per split, the teacher-forced token loss and the masked accuracy (the
+    share of non-padding target tokens predicted right). For val and test it adds corpus BLEU
+    and chrF++ of decoded translations against the references. It ends with a few test
+    translations to read, and the translations of the config's `decode.probes` sentences, so
+    that runs can be compared on the same inputs.
     """
     workdir = Path(workdir)
     splits = load_splits(config, data_dir)
@@ -89,6 +91,10 @@ def train_and_evaluate(
     graphdef, params, rest = split_model(model)
     eval_step = make_eval_step(graphdef, task)
     decode = config.decode
+    decode_options = {
+        "beam_size": decode.beam_size, "alpha": decode.alpha, "length_ratio": decode.length_ratio,
+        "batch_size": decode.batch_size, "bucket_lengths": task.bucket_lengths,
+    }
     report: dict[str, Any] = {
         "model": config.model.name,
         "parameters": parameters,
@@ -106,12 +112,10 @@ def train_and_evaluate(
         metrics: dict[str, Any] = {"pairs": len(pairs), "pairs_scored": task.split_size(name)}
         if task.split_size(name):
             tokens = evaluate(eval_step, params, rest, task.eval_batches(name))
-            metrics.update(token_loss=tokens["loss"], token_accuracy=tokens["accuracy"], tokens=int(tokens["count"]))
+            metrics.update(token_loss=tokens["loss"], masked_accuracy=tokens["accuracy"], tokens=int(tokens["count"]))
         if name != "train" and pairs:
             hypotheses = translate_sentences(
-                model, task.src_tokenizer, task.tgt_tokenizer, [en for en, _ in pairs],
-                beam_size=decode.beam_size, alpha=decode.alpha, length_ratio=decode.length_ratio,
-                batch_size=decode.batch_size, bucket_lengths=task.bucket_lengths,
+                model, task.src_tokenizer, task.tgt_tokenizer, [en for en, _ in pairs], **decode_options
             )
             metrics.update(score_translations(hypotheses, [kn for _, kn in pairs]))
             if name == "test":
@@ -121,6 +125,12 @@ def train_and_evaluate(
                 ]
             log.info("%-5s BLEU %.2f  chrF++ %.2f  (%d pairs)", name, metrics["bleu"], metrics["chrf"], len(pairs))
         report["splits"][name] = metrics
+
+    probes = list(decode.probes)
+    translations = translate_sentences(model, task.src_tokenizer, task.tgt_tokenizer, probes, **decode_options)
+    report["probes"] = [{"english": en, "translation": kn} for en, kn in zip(probes, translations)]
+    for probe in report["probes"]:
+        log.info("%s -> %s", probe["english"], probe["translation"])
 
     (workdir / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     return report
