@@ -1,8 +1,10 @@
-"""Recognise facial expressions with a trained FER model: photos, video and feature maps.
+"""Use trained models: facial expressions on photos, video and feature maps; English→Kannada translation.
 
     python infer.py emotion photo.jpg --out annotated.png
     python infer.py webcam --video clip.mp4 --out labelled.mp4
     python infer.py feature-maps face.png --out maps.png --saliency
+    python infer.py translate "in front of her house" --workdir runs/nmt_base
+    python infer.py translate --file sentences.en > sentences.kn
 """
 
 import json
@@ -12,14 +14,20 @@ from pathlib import Path
 import click
 
 from zoo.cli import configure_logging, exit_on_user_error
+from zoo.nmt import DEFAULT_WORKDIR as NMT_DEFAULT_WORKDIR
+from zoo.nmt import WORKDIR_ENV as NMT_WORKDIR_ENV
 
 WORKDIR_HELP = "Training run folder to load the model from (default: $ZOO_FER_WORKDIR, else runs/cnn4)."
+NMT_WORKDIR_HELP = (
+    f"Run folder written by train_nmt.py to load the translator from "
+    f"(default: ${NMT_WORKDIR_ENV}, else {NMT_DEFAULT_WORKDIR})."
+)
 MARGIN_HELP = "Widen each detected face box by this fraction of its size on every side before cropping."
 
 
 @click.group()
 def main():
-    """Recognise facial expressions with a model trained by train_fer.py."""
+    """Recognise facial expressions (train_fer.py runs) or translate English into Kannada (train_nmt.py runs)."""
     configure_logging()
 
 
@@ -157,6 +165,53 @@ def feature_maps(image, workdir, out, saliency, no_detect, margin):
             click.echo(f"Grad-CAM map written to {saliency_path}.")
             if cam.max() == 0:
                 click.echo(f"The Grad-CAM map is zero everywhere: no position of {layer_name} raises the class logit.")
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--file", "file_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Translate this UTF-8 file instead: one English sentence a line in, one translation a line out.")
+@click.option("--workdir", default=None, help=NMT_WORKDIR_HELP)
+@click.option("--beam", type=click.IntRange(min=1), default=None,
+              help="Beam width; 1 decodes greedily [default: the run's decode.beam_size].")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print JSON: each sentence with its translation, pieces, truncation and unknown words.")
+def translate(text, file_path, workdir, beam, as_json):
+    """Translate the English TEXT, or each line of --file, into Kannada.
+
+    A sentence longer than the model was trained on is translated in pieces cut at sentence,
+    clause or word boundaries, and words outside the model's vocabulary are read as <unk>.
+    Both are reported on standard error.
+    """
+    with exit_on_user_error():
+        from zoo.data.corpora import read_english_file
+        from zoo.errors import ConfigError
+        from zoo.nmt.text import check_english
+
+        # Input is checked before the model loads, so a mistake is reported at once.
+        if (text is None) == (file_path is None):
+            raise ConfigError(
+                'give either one English TEXT or --file FILE, e.g. python infer.py translate "in front of her house"'
+            )
+        if file_path is None:
+            check_english(text)
+            sentences = [text]
+        else:
+            sentences = read_english_file(file_path)
+
+        from zoo.nmt.predict import Translator
+
+        translator = Translator.from_workdir(workdir)
+        results = translator.translate_detailed(sentences, check_input=False, beam_size=beam)
+        for number, result in enumerate(results, start=1):
+            where = f"{file_path}:{number}: " if file_path is not None else ""
+            for note in result.notes():
+                click.echo(f"Note: {where}{note}.", err=True)
+        if as_json:
+            click.echo(json.dumps([result.to_dict() for result in results], indent=2, ensure_ascii=False))
+        else:
+            for result in results:
+                click.echo(result.text)
 
 
 if __name__ == "__main__":
