@@ -36,7 +36,6 @@ import click
 import flax
 import jax
 import jax.numpy as jnp
-import ml_collections
 import numpy as np
 import optax
 from flax import nnx
@@ -55,8 +54,8 @@ from zoo.training.steps import make_train_step, split_model, zero_sums
 
 log = logging.getLogger(__name__)
 
-# Each FER model is benchmarked with the config it is trained with (optimizer, learning rate,
-# dropout rates, L2), so the step matches the real run.
+# Each model is benchmarked with the config it is trained with (optimizer, learning rate, layer
+# sizes, dropout rates, L2), so the step matches the real run.
 FER_CONFIG_FILES = {
     "cnn_baseline": "baseline.py",
     "cnn_bn": "batchnorm.py",
@@ -64,8 +63,13 @@ FER_CONFIG_FILES = {
     "cnn4": "cnn4.py",
     "mini_xception": "mini_xception.py",
 }
-# Translation models have no config file yet, so they train with Adam at Keras' default rate.
-NMT_TRAIN_CONFIG = {"optimizer": "adam", "learning_rate": 1e-3}
+NMT_CONFIG_FILES = {
+    "simple_rnn": "nmt_simple_rnn.py",
+    "gru": "nmt_gru.py",
+    "gru_no_embed": "nmt_gru_no_embed.py",
+    "lstm": "nmt_lstm.py",
+    "seq2seq_attention": "nmt_base.py",
+}
 MODEL_CHOICES = (*FER_MODELS, *NMT_MODELS)
 FER_IMAGE_SIZE = 48
 FER_CLASSES = 7
@@ -123,13 +127,13 @@ class _LossOnlyNmtTask(NmtTask):
 
 
 def nmt_workload(name: str, batch_size: int, *, seq_len: int = 16, vocab_size: int = 2000,
-                 seed: int = 0, model: nnx.Module | None = None, **model_options: Any) -> Workload:
-    """Build a translation model with one vocabulary size for both languages and a batch of random ids.
+                 seed: int = 0, model: nnx.Module | None = None) -> Workload:
+    """Build a translation model from its config and a batch of random ids; both languages share `vocab_size`.
 
     The batch contains `src`, `tgt_in` and `tgt_out`, each (B, seq_len) int32, with ids drawn
     above the special tokens so that no position is padding and every target token counts.
-    `model`, when given, replaces the zoo model `name` (with `model_options`): any module
-    called as `model(batch, key=..., train=...)` trains with the translation loss.
+    `model`, when given, replaces the zoo model of `name`'s config and trains with that config's
+    optimizer: any module called as `model(batch, key=..., train=...)` fits the translation loss.
     """
     if vocab_size <= END + 1:
         raise click.BadParameter(
@@ -141,14 +145,18 @@ def nmt_workload(name: str, batch_size: int, *, seq_len: int = 16, vocab_size: i
         part: jnp.asarray(rng.integers(END + 1, vocab_size, (batch_size, seq_len)).astype(np.int32))
         for part in ("src", "tgt_in", "tgt_out")
     }
+    config_path = Path(configs.__file__).parent / NMT_CONFIG_FILES[name]
+    config = load_config(config_path, [f"train.batch_size={batch_size}"])
     if model is None:
-        model = create_nmt_model(name, vocab_size, vocab_size, rngs=nnx.Rngs(seed), **model_options)
+        options = {key: value for key, value in config.model.to_dict().items() if key != "name"}
+        model = create_nmt_model(name, vocab_size, vocab_size, rngs=nnx.Rngs(seed), **options)
     return Workload(
         name=name, kind="nmt", model=model, task=_LossOnlyNmtTask(),
-        tx=make_optimizer(ml_collections.ConfigDict(NMT_TRAIN_CONFIG)), batch=batch,
+        tx=make_optimizer(config.train), batch=batch,
         apply=lambda model, batch: model(batch),
         items_per_batch=batch_size * seq_len, item_unit="target tokens",
-        settings={"batch_size": batch_size, "dtype": "float32", "seq_len": seq_len, "vocab_size": vocab_size},
+        settings={"batch_size": batch_size, "dtype": "float32", "seq_len": seq_len, "vocab_size": vocab_size,
+                  "config": config_path.name},
     )
 
 
