@@ -52,7 +52,7 @@ from zoo.nmt.tokenizers import END
 from zoo.training.loop import make_optimizer
 from zoo.training.steps import make_train_step, split_model, zero_sums
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("zoo.bench")  # not __name__, which is "__main__" under python -m
 
 # Each model is benchmarked with the config it is trained with (optimizer, learning rate, layer
 # sizes, dropout rates, L2), so the step matches the real run.
@@ -305,6 +305,9 @@ def format_report(report: dict[str, Any]) -> str:
 def main(name, batch_size, steps, warmup, inference_runs, dtype, augment, seq_len, vocab_size, as_json):
     """Time a zoo model's train step (compile and steady state) and forward pass on synthetic data."""
     configure_logging()
+    # Importing orbax (through the training loop) has already given the root logger a handler, which
+    # makes configure_logging's basicConfig a no-op, so this module's level is set here.
+    log.setLevel(logging.INFO)
     if name in FER_MODELS:
         workload = fer_workload(name, batch_size, dtype=dtype, augment=augment)
     else:
