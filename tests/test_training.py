@@ -140,3 +140,19 @@ def test_resume_after_sigkill_matches_uninterrupted_run(data_dir, tmp_path):
     model_resumed, _, _ = restore_model(resumed, "fer", create_fer_model_from_config, kind="latest")
     for a, b in zip(jax.tree.leaves(nnx.state(model_straight)), jax.tree.leaves(nnx.state(model_resumed))):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
+
+
+def test_loop_compiles_train_step_once(monkeypatch, tmp_path):
+    import zoo.training.loop as loop_module
+
+    compiled_steps = []
+
+    def recording_make_train_step(*args):
+        step = make_train_step(*args)
+        compiled_steps.append(step)
+        return step
+
+    monkeypatch.setattr(loop_module, "make_train_step", recording_make_train_step)
+    config = tiny_config("train.batch_size=16", "train.epochs=2", "train.eval_batch_size=32")
+    loop_module.train(FerTask(config, synthetic_splits()), config, tmp_path / "run", task_name="fer")
+    assert compiled_steps[0]._cache_size() == 1

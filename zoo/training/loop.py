@@ -114,7 +114,7 @@ def train(task: Task, config: ml_collections.ConfigDict, workdir: Path, task_nam
     while not finished and epoch < train_config.epochs:
         epoch_start = time.perf_counter()
         state["opt"].hyperparams["learning_rate"] = replicate(jnp.asarray(learning_rate, jnp.float32), mesh)
-        sums = zero_sums()
+        sums = replicate(zero_sums(), mesh)  # committed like the step outputs, so no second compile
         progress = tqdm(
             total=steps_per_epoch, desc=f"epoch {epoch + 1}/{train_config.epochs}",
             leave=False, dynamic_ncols=True, mininterval=1.0,
