@@ -61,3 +61,17 @@ def test_unknown_model_lists_choices():
 def test_unknown_model_option_is_named():
     with pytest.raises(ConfigError, match=r"Invalid options \['width'\] for model 'cnn4'"):
         create_fer_model("cnn4", width=3, rngs=nnx.Rngs(0))
+
+
+def test_valid_conv_matches_lax_valid_convolution():
+    from zoo.models.layers import Conv
+
+    layer = Conv(4, 8, padding="VALID", rngs=nnx.Rngs(0))
+    x = jax.random.normal(jax.random.key(1), (2, 10, 10, 4))
+    expected = jax.lax.conv_general_dilated(
+        x, layer.conv.kernel[...], (1, 1), "VALID", dimension_numbers=("NHWC", "HWIO", "NHWC")
+    )
+    expected = jax.nn.relu(expected + layer.conv.bias[...])
+    output = layer(x)
+    assert output.shape == (2, 8, 8, 8)
+    assert jnp.allclose(output, expected, atol=1e-5)

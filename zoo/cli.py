@@ -18,6 +18,7 @@ def configure_logging(verbose: bool = False) -> None:
         format="%(asctime)s %(message)s",
         datefmt="%H:%M:%S",
         stream=sys.stderr,
+        force=True,  # importing orbax installs a root handler first, which would drop INFO lines
     )
     for noisy in ("absl", "jax", "orbax", "flax"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
