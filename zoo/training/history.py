@@ -37,6 +37,8 @@ def plot_curves(rows: list[dict], path: Path, title: str = "") -> None:
         axis.set_xlabel("epoch")
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_ylabel(metric)
+        if metric == "loss":
+            axis.set_yscale("log")  # one unstable validation epoch would otherwise flatten the rest
         axis.grid(alpha=0.3)
         axis.legend()
     axes[2].plot(epochs, [row["learning_rate"] for row in rows], marker="o", color="tab:green")
