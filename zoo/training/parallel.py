@@ -19,6 +19,8 @@ BATCH_AXIS = "batch"
 
 def make_mesh(num_devices: int = 0) -> Mesh:
     """Return a mesh over the first `num_devices` local devices (0 means all of them)."""
+    # NOTE: one host only. Several hosts need jax.distributed.initialize(), a mesh over
+    # jax.devices() and per-process batches (docs/performance.md, "Going beyond one machine").
     devices = jax.local_devices()
     if num_devices < 0 or num_devices > len(devices):
         raise ConfigError(
