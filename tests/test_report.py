@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from zoo.data.fer import EMOTIONS
 from zoo.errors import DataError
 from zoo.report import best_run_index, main, write_report
-from zoo.training.history import plot_curves
+from zoo.training.history import plot_curves, write_metrics_csv
 
 
 def write_run(folder, model, accuracies, val_loss=1.0, curves=True):
@@ -38,10 +38,11 @@ def write_run(folder, model, accuracies, val_loss=1.0, curves=True):
     if curves:
         history = [
             {"epoch": epoch, "train_loss": 2.0 / epoch, "train_accuracy": 0.2 * epoch, "val_loss": 2.1 / epoch,
-             "val_accuracy": 0.18 * epoch, "learning_rate": 1e-3}
+             "val_accuracy": 0.18 * epoch, "learning_rate": 1e-3, "wall_time_s": 30.0 * epoch}
             for epoch in range(1, 4)
         ]
         plot_curves(history, folder / "curves.png", title=f"fer: {model}")
+        write_metrics_csv(history, folder / "metrics.csv")
     return folder
 
 
@@ -66,6 +67,11 @@ def test_report_table_and_figures(tmp_path):
     confusion = cv2.imread(str(tmp_path / "docs" / "experiments_confusion.png"))
     assert confusion is not None
     assert confusion.std() > 10
+
+    assert "](experiments_time_to_accuracy.png)" in markdown
+    timeline = cv2.imread(str(tmp_path / "docs" / "experiments_time_to_accuracy.png"))
+    assert timeline is not None
+    assert timeline.std() > 10
 
 
 def test_best_run_uses_validation_not_test():

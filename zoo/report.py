@@ -8,6 +8,7 @@ test split is reported, never used to choose.
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import os
@@ -107,6 +108,40 @@ def plot_curves_grid(names: list[str], run_dirs: list[Path], path: Path) -> list
     return missing
 
 
+def read_validation_timeline(run_dir: Path) -> list[tuple[float, float]]:
+    """Return (wall-clock seconds, validation accuracy) after every epoch from metrics.csv, or []."""
+    path = run_dir / "metrics.csv"
+    if not path.is_file():
+        return []
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows or "wall_time_s" not in rows[0]:
+        return []
+    return [(float(row["wall_time_s"]), float(row["val_accuracy"])) for row in rows]
+
+
+def plot_time_to_accuracy(names: list[str], run_dirs: list[Path], path: Path) -> bool:
+    """Plot validation accuracy against training wall-clock minutes for every run; return whether any had data."""
+    timelines = [(name, read_validation_timeline(run_dir)) for name, run_dir in zip(names, run_dirs)]
+    timelines = [(name, points) for name, points in timelines if points]
+    if not timelines:
+        return False
+    figure, axis = plt.subplots(figsize=(7.5, 4.5))
+    for name, points in timelines:
+        minutes = [0.0] + [seconds / 60 for seconds, _ in points]
+        accuracies = [float("nan")] + [accuracy for _, accuracy in points]
+        axis.plot(minutes, accuracies, marker="o", label=name)
+    axis.set_xlabel("training wall clock, minutes (compilation and validation included)")
+    axis.set_ylabel("validation accuracy")
+    axis.grid(alpha=0.3)
+    axis.legend()
+    axis.set_title("Time to accuracy")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return True
+
+
 def plot_confusion_matrix(matrix: np.ndarray, labels: list[str], path: Path, title: str) -> None:
     """Save a confusion matrix: colour is the share of each true class (row), text the count and share."""
     row_totals = matrix.sum(axis=1, keepdims=True)
@@ -155,6 +190,15 @@ def write_report(run_dirs: list[Path], out: Path) -> str:
         sections.append(f"![training curves of every run]({os.path.relpath(curves_path, out.parent)})")
     if missing_curves:
         sections.append(f"No curves.png in: {', '.join(missing_curves)}.")
+
+    timeline_path = out.with_name(f"{out.stem}_time_to_accuracy.png")
+    if plot_time_to_accuracy(names, run_dirs, timeline_path):
+        sections.append("## Time to accuracy")
+        sections.append(
+            "Validation accuracy after each epoch against the run's training wall clock (the "
+            "`wall_time_s` column of metrics.csv, summed over resumed parts), on the machine each run used."
+        )
+        sections.append(f"![validation accuracy against wall clock]({os.path.relpath(timeline_path, out.parent)})")
 
     sections.append(f"## Best run: {names[best]} ({best_report['model']})")
     if "confusion_matrix" in test:
