@@ -110,7 +110,7 @@ def test_unknown_class_folder_message(small_fer):
 def test_empty_class_folder_message(small_fer):
     for image in (small_fer / "test" / "fear").iterdir():
         image.unlink()
-    with pytest.raises(DataError, match=r"fear holds no images"):
+    with pytest.raises(DataError, match=r"fear contains no images"):
         load_fer(small_fer)
 
 

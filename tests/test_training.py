@@ -76,7 +76,7 @@ def test_training_writes_every_output(small_fer, tmp_path):
 def test_workdir_of_another_model_is_rejected(small_fer, tmp_path):
     workdir = tmp_path / "run"
     train_and_evaluate(tiny_config("train.epochs=1"), workdir, str(small_fer.parent))
-    with pytest.raises(CheckpointError, match=r"holds a checkpoint of task 'fer', model \{'name': 'cnn_baseline'\}"):
+    with pytest.raises(CheckpointError, match=r"contains a checkpoint of task 'fer', model \{'name': 'cnn_baseline'\}"):
         train_and_evaluate(tiny_config("model.name=cnn_bn"), workdir, str(small_fer.parent))
 
 

@@ -135,7 +135,7 @@ def _list_folder(root: Path) -> list[tuple[Path, int, int]]:
             images = sorted(p for p in class_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
             if not images:
                 raise DataError(
-                    f"Class folder {class_dir} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}); "
+                    f"Class folder {class_dir} contains no images ({', '.join(sorted(IMAGE_SUFFIXES))}); "
                     "the data set is incomplete, so download it again."
                 )
             label = EMOTIONS.index(class_dir.name.lower())
@@ -243,7 +243,7 @@ def _load_csv(path: Path) -> FerData:
             usage.append(USAGE_NAMES[usage_name.strip()])
             names.append(f"csv row {row_number}")
     if not images:
-        raise DataError(f"{path} holds a header but no rows.")
+        raise DataError(f"{path} contains a header but no rows; add data rows or use another file.")
     return FerData(
         images=np.stack(images),
         labels=np.asarray(labels, np.int32),

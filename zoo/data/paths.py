@@ -1,4 +1,4 @@
-"""Where data lives: a command-line flag, else `ZOO_DATA_DIR`, else `./data`."""
+"""Data and cache folder resolution: a command-line flag, else `ZOO_DATA_DIR`, else `./data`."""
 
 from __future__ import annotations
 

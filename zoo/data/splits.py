@@ -52,9 +52,9 @@ def fer_splits(
     private = np.flatnonzero(data.usage == USAGE_PRIVATE_TEST)
     test_all = np.flatnonzero(np.isin(data.usage, [USAGE_PUBLIC_TEST, USAGE_PRIVATE_TEST, USAGE_TEST]))
     if train.size == 0:
-        raise DataError(f"{data.source} holds no training images.")
+        raise DataError(f"{data.source} contains no training images; check that train/ has images in its emotion folders.")
     if test_all.size == 0:
-        raise DataError(f"{data.source} holds no test images.")
+        raise DataError(f"{data.source} contains no test images; check that test/ has images in its emotion folders.")
 
     if validation == "public_test":
         if public.size == 0:

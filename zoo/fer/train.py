@@ -28,7 +28,7 @@ SPLIT_DESCRIPTIONS = {
 
 
 def load_splits(config: ml_collections.ConfigDict, data_dir: str | None) -> dict:
-    """Find, load and split FER-2013 as `config.data` says."""
+    """Find, load and split FER-2013 with the settings in `config.data`."""
     directory, described_as = resolve_data_dir(data_dir)
     source = find_fer_source(directory, described_as)
     data = load_fer(source, skip_corrupt=config.data.skip_corrupt, use_cache=config.data.cache)

@@ -48,7 +48,7 @@ def cnn_baseline(*, num_classes=7, dtype=None, rngs: nnx.Rngs) -> Sequential:
 
 
 def cnn_bn(*, num_classes=7, dtype=None, rngs: nnx.Rngs) -> Sequential:
-    """The plain CNN with BatchNorm after each convolution and the hidden dense layer."""
+    """Build the plain CNN with BatchNorm after each convolution and the hidden dense layer."""
     return small_cnn(num_classes=num_classes, batch_norm=True, dtype=dtype, rngs=rngs)
 
 
@@ -61,7 +61,7 @@ def cnn_dropout(*, num_classes=7, conv_dropout=0.25, dense_dropout=0.5, dtype=No
 
 def cnn4(*, num_classes=7, l2=0.01, conv_dropout=0.25, dense_dropout=0.5, dtype=None,
          rngs: nnx.Rngs) -> Sequential:
-    """The tuned 4-convolution model; `l2` applies to the third and fourth convolutions."""
+    """Build the tuned 4-convolution model. `l2` applies to the third and fourth convolutions."""
     flat = 11 * 11 * 256  # 48 → pool 24 → valid 3×3 conv 22 → pool 11
     return Sequential([
         ("conv1", Conv(1, 32, dtype=dtype, rngs=rngs)),

@@ -1,6 +1,6 @@
 """Orbax checkpoints: `latest` (every epoch, for resuming) and `best` (lowest validation loss).
 
-Each checkpoint holds the train state (parameters, BatchNorm statistics, optimizer state, step)
+Each checkpoint contains the train state (parameters, BatchNorm statistics, optimizer state, step)
 and a JSON `meta` item with the resolved config, the loop's bookkeeping and task extras such as
 vocabularies, so a run directory alone rebuilds the model. Orbax writes into a temporary folder
 and renames it when complete, so a run killed while saving leaves the previous checkpoint usable.
@@ -83,7 +83,7 @@ def check_same_model(meta: dict, model_config: dict, task_name: str, workdir: Pa
     saved_model = meta.get("model")
     if saved_task != task_name or saved_model != model_config:
         raise CheckpointError(
-            f"{workdir} holds a checkpoint of task {saved_task!r}, model {saved_model}, but this run builds "
+            f"{workdir} contains a checkpoint of task {saved_task!r}, model {saved_model}, but this run builds "
             f"task {task_name!r}, model {model_config}. Use another --workdir, or delete "
             f"{workdir / 'checkpoints'} to start over."
         )

@@ -1,8 +1,8 @@
 """Data parallelism: a one-axis device mesh over the batch; parameters are replicated on every device.
 
 Under `jax.jit`, XLA partitions the step from the input shardings alone, so the same train step
-runs on one device or many: gradients, the loss and BatchNorm batch statistics are reduced
-over the whole global batch, and results match single-device training up to the order of
+runs on one device or many. Gradients, the loss and BatchNorm batch statistics are reduced
+over the whole global batch. Results match single-device training up to the order of
 floating-point additions.
 """
 
