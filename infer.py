@@ -35,22 +35,38 @@ def main():
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--workdir", default=None, help=WORKDIR_HELP)
 @click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Write the annotated image here; with several IMAGES, each name gets _<image name> appended.")
+              help="Write the annotated image here (.png, .jpg, .jpeg, .bmp, .tif, .tiff or .webp); "
+                   "with several IMAGES, each name gets _<image name> appended.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON instead of one line per face.")
 @click.option("--no-detect", is_flag=True, help="Classify each whole image as one face (for already cropped faces).")
 @click.option("--margin", type=click.FloatRange(min=0.0), default=None, help=MARGIN_HELP + " [default: 0]")
 def emotion(images, workdir, out, as_json, no_detect, margin):
-    """Find the faces in IMAGES and print each one's box, emotion, probability and emoji."""
+    """Find the faces in IMAGES and print each one's box, emotion, probability and emoji.
+
+    For a folder of photos, pass its files, e.g. photos/*.jpg. The annotated image (--out) of a
+    photo whose shorter side is under 480 pixels is enlarged so that its labels stay legible, but
+    the printed and --json boxes are always in the pixel coordinates of the input image.
+    """
     with exit_on_user_error():
         import cv2
 
+        from zoo.cli import check_output_file
         from zoo.errors import DataError
         from zoo.fer.predict import EmotionClassifier, no_face_message, recognise_emotions
         from zoo.vision.annotate import annotate
         from zoo.vision.faces import DEFAULT_MARGIN, FaceDetector
-        from zoo.vision.images import read_image
+        from zoo.vision.images import WRITABLE_IMAGE_SUFFIXES, read_image
 
-        decoded = [read_image(path) for path in images]  # an unreadable file fails before the slow model load
+        # Bad paths fail here, before the slow model load.
+        if out is not None:
+            check_output_file(out, WRITABLE_IMAGE_SUFFIXES)
+        for path in images:
+            if path.is_dir():
+                raise DataError(
+                    f"{path} is a folder, not an image. Pass its image files instead, e.g. "
+                    f"python infer.py emotion {path / '*.jpg'} (the command takes any number of IMAGES)."
+                )
+        decoded = [read_image(path) for path in images]
         classifier = EmotionClassifier.from_workdir(workdir)
         detector = None if no_detect else FaceDetector()
         margin = DEFAULT_MARGIN if margin is None else margin
@@ -66,7 +82,7 @@ def emotion(images, workdir, out, as_json, no_detect, margin):
                 target = out if len(images) == 1 else out.with_name(f"{out.stem}_{path.stem}{out.suffix}")
                 target.parent.mkdir(parents=True, exist_ok=True)
                 if not cv2.imwrite(str(target), annotate(image, faces)):
-                    raise DataError(f"Cannot write {target}; use a writable path ending in .png or .jpg.")
+                    raise DataError(f"Cannot write {target}; pass an --out path in a folder you can write to.")
                 results[-1]["annotated"] = str(target)
 
         if as_json:
@@ -98,12 +114,15 @@ def emotion(images, workdir, out, as_json, no_detect, margin):
 def webcam(camera, video, out, workdir, max_frames, margin):
     """Label the faces in every frame of a camera or video with emotion and emoji, plus an FPS counter."""
     with exit_on_user_error():
+        from zoo.cli import check_output_file
         from zoo.errors import ZooError
         from zoo.fer.predict import EmotionClassifier
-        from zoo.fer.video import annotate_stream, has_display_support, open_capture
+        from zoo.fer.video import VIDEO_SUFFIXES, annotate_stream, has_display_support, open_capture
         from zoo.vision.faces import DEFAULT_MARGIN, FaceDetector
 
-        if out is None and not has_display_support():
+        if out is not None:
+            check_output_file(out, VIDEO_SUFFIXES)
+        elif not has_display_support():
             raise ZooError(
                 "No display is available: this OpenCV build (opencv-python-headless) cannot open windows. "
                 "Pass --out FILE.mp4 to write the annotated video instead."
@@ -114,14 +133,22 @@ def webcam(camera, video, out, workdir, max_frames, margin):
             capture, classifier, FaceDetector(), out,
             margin=DEFAULT_MARGIN if margin is None else margin, max_frames=max_frames,
         )
+        if frames == 0 and video is not None:
+            raise ZooError(f"No frames were read from video {video}. Check that it plays in a video player, or pass another --video.")
+        if frames == 0:
+            raise ZooError(
+                f"No frames were read from camera {camera}. Check that it works in another program, "
+                "or pass another --camera number or --video FILE."
+            )
         if out is not None:
-            click.echo(f"Wrote {frames} annotated frames to {out}.")
+            click.echo(f"Wrote {frames} annotated frame{'s' if frames != 1 else ''} to {out}.")
 
 
 @main.command("feature-maps")
 @click.argument("image", type=click.Path(path_type=Path))
 @click.option("--workdir", default=None, help=WORKDIR_HELP)
-@click.option("--out", type=click.Path(path_type=Path), required=True, help="Write the feature-map figure here (.png).")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="Write the feature-map figure here (.png, .jpg, .jpeg, .pdf or .svg).")
 @click.option("--saliency", is_flag=True,
               help="Also write a Grad-CAM map of the predicted class, to <out name>_gradcam.png beside --out.")
 @click.option("--no-detect", is_flag=True, help="Use the whole image as the face (for already cropped faces).")
@@ -132,11 +159,15 @@ def feature_maps(image, workdir, out, saliency, no_detect, margin):
     With several faces in IMAGE, the largest one is used.
     """
     with exit_on_user_error():
-        from zoo.fer.feature_maps import grad_cam, layer_feature_maps, plot_feature_maps, plot_grad_cam
+        from zoo.cli import check_output_file
+        from zoo.fer.feature_maps import (
+            FIGURE_SUFFIXES, grad_cam, layer_feature_maps, plot_feature_maps, plot_grad_cam,
+        )
         from zoo.fer.predict import EmotionClassifier, NoFaceError, no_face_message
         from zoo.vision.faces import DEFAULT_MARGIN, FaceDetector, crop_face_gray48
         from zoo.vision.images import read_image, to_gray48
 
+        check_output_file(out, FIGURE_SUFFIXES)
         picture = read_image(image)
         if no_detect:
             face = to_gray48(picture)

@@ -167,6 +167,18 @@ def test_explore_fer_user_errors(tmp_path):
     assert f"Data folder {tmp_path / 'nowhere'} (from --data-dir) does not exist" in missing.stderr
 
 
+@pytest.mark.parametrize("command", ["fer", "nmt"])
+def test_explore_out_must_be_a_folder(tmp_path, command):
+    existing = tmp_path / "report.md"
+    existing.write_text("an earlier page")
+    # The folder is checked first, so the missing data folder is never reached.
+    result = run_explore(tmp_path, command, "--data-dir", tmp_path / "nowhere", "--out", existing)
+    assert result.exit_code == 2, result.output
+    assert f"--out {existing} is a file, not a folder" in result.stderr
+    assert "Traceback" not in result.output
+    assert existing.read_text() == "an earlier page"
+
+
 def test_class_counts_per_usage(tmp_path):
     data = load_fer(find_fer_source(write_fer_folder(tmp_path / "data", per_class=2)), use_cache=False)
     counts = class_counts(data)

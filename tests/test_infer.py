@@ -195,6 +195,64 @@ def test_emotion_unreadable_file_is_named(tmp_path):
     assert "Traceback" not in result.output
 
 
+def bad_image_outputs(tmp_path: Path) -> list[tuple[Path, str]]:
+    """Return (--out path, expected message part) for every kind of unwritable annotated-image path."""
+    (tmp_path / "notes.txt").write_text("a file, not a folder")
+    cases = [
+        (tmp_path / "ann.txt", "has the extension '.txt'"),
+        (tmp_path / "ann", "has no extension"),
+        (tmp_path, "is a folder; pass a file path"),
+        (tmp_path / "notes.txt" / "ann.png", f"{tmp_path / 'notes.txt'} is a file, not a folder"),
+    ]
+    if Path("/proc/self").is_dir():  # Linux: no one, root included, can create a folder in /proc
+        cases.append((Path("/proc/nope/ann.png"), "cannot create the folder /proc/nope"))
+    return cases
+
+
+def test_emotion_rejects_unwritable_out(tmp_path):
+    for out, expected in bad_image_outputs(tmp_path):
+        # The path is checked before the model loads, so the missing run is never reached.
+        result = run_infer("emotion", ASTRONAUT, "--workdir", tmp_path / "no_run", "--out", out)
+        assert result.exit_code == 2, (out, result.output)
+        assert expected in result.stderr, (out, result.stderr)
+        assert "Traceback" not in result.output
+    assert ".png, .jpg, .jpeg, .bmp, .tif, .tiff, .webp" in run_infer("emotion", ASTRONAUT, "--out", "a.txt").stderr
+
+
+def test_image_suffixes_have_opencv_writers():
+    from zoo.vision.images import WRITABLE_IMAGE_SUFFIXES
+
+    for suffix in WRITABLE_IMAGE_SUFFIXES:
+        assert cv2.haveImageWriter(f"x{suffix}"), suffix
+
+
+def test_emotion_folder_suggests_its_files(tmp_path):
+    result = run_infer("emotion", tmp_path, "--workdir", tmp_path / "no_run")
+    assert result.exit_code == 2
+    assert f"{tmp_path} is a folder, not an image" in result.stderr
+    assert f"python infer.py emotion {tmp_path / '*.jpg'}" in result.stderr
+
+
+def test_emotion_help_states_box_coordinates():
+    result = run_infer("emotion", "--help")
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "enlarged" in text
+    assert "pixel coordinates of the input image" in text
+
+
+def test_emotion_json_boxes_use_input_pixels(fer_run, tmp_path):
+    small = cv2.resize(cv2.imread(str(ASTRONAUT)), (240, 240))
+    cv2.imwrite(str(tmp_path / "small.png"), small)
+    out = tmp_path / "annotated.png"
+    result = run_infer("emotion", tmp_path / "small.png", "--workdir", fer_run, "--json", "--no-detect",
+                       "--out", out)
+    assert result.exit_code == 0, result.output
+    [face] = json.loads(result.stdout)[0]["faces"]
+    assert face["box"] == {"x": 0, "y": 0, "width": 240, "height": 240}
+    assert cv2.imread(str(out)).shape[:2] == (480, 480)
+
+
 def test_emotion_workdir_without_checkpoint(tmp_path):
     result = run_infer("emotion", ASTRONAUT, "--workdir", tmp_path)
     assert result.exit_code == 2
@@ -303,14 +361,18 @@ def test_grad_cam_with_dense_head_matches_formula():
 # webcam and feature-maps
 
 
-def test_webcam_video_keeps_frame_count(fer_run, tmp_path):
+def write_clip(path: Path, frames: int) -> Path:
+    """Write an MPEG-4 clip of the astronaut photo shifted a little more in every frame."""
     photo = cv2.imread(str(ASTRONAUT))
-    clip = tmp_path / "clip.mp4"
-    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), 10.0, (256, 256))
-    for shift in range(9):
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 10.0, (256, 256))
+    for shift in range(frames):
         writer.write(np.roll(photo, 3 * shift, axis=1))
     writer.release()
+    return path
 
+
+def test_webcam_video_keeps_frame_count(fer_run, tmp_path):
+    clip = write_clip(tmp_path / "clip.mp4", 9)
     out = tmp_path / "labelled.mp4"
     result = run_infer("webcam", "--video", clip, "--out", out, "--workdir", fer_run)
     assert result.exit_code == 0, result.output
@@ -339,6 +401,37 @@ def test_webcam_missing_video_is_named(tmp_path):
     assert f"Video {tmp_path / 'absent.mp4'} not found" in result.stderr
 
 
+def test_webcam_one_frame_is_singular(fer_run, tmp_path):
+    clip = write_clip(tmp_path / "clip.mp4", 3)
+    result = run_infer("webcam", "--video", clip, "--out", tmp_path / "one.mp4", "--workdir", fer_run,
+                       "--max-frames", 1)
+    assert result.exit_code == 0, result.output
+    assert f"Wrote 1 annotated frame to {tmp_path / 'one.mp4'}." in result.stdout
+
+
+def test_webcam_video_without_frames_is_rejected(tmp_path):
+    corrupt = tmp_path / "corrupt.jpg"
+    corrupt.write_text("not a picture")
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    for video in (corrupt, empty):
+        # The video is probed before the model loads, so no run is needed to see the error.
+        result = run_infer("webcam", "--video", video, "--out", tmp_path / "labelled.mp4", "--workdir", tmp_path)
+        assert result.exit_code == 2, result.output
+        assert f"Cannot read video {video}" in result.stderr
+        assert "Traceback" not in result.output
+        assert not (tmp_path / "labelled.mp4").exists()
+
+
+@pytest.mark.parametrize("name", ["labelled.avi", "labelled"])
+def test_webcam_out_needs_mp4(tmp_path, name):
+    clip = write_clip(tmp_path / "clip.mp4", 1)
+    result = run_infer("webcam", "--video", clip, "--out", tmp_path / name, "--workdir", tmp_path)
+    assert result.exit_code == 2, result.output
+    assert f"--out {tmp_path / name} has" in result.stderr
+    assert ".mp4" in result.stderr
+
+
 def test_feature_maps_and_saliency_written(fer_run, tmp_path):
     out = tmp_path / "maps.png"
     result = run_infer("feature-maps", ASTRONAUT, "--workdir", fer_run, "--out", out, "--saliency")
@@ -357,6 +450,14 @@ def test_feature_maps_no_face(fer_run, tmp_path):
     assert result.exit_code == 2
     assert "No face found" in result.stderr
     assert not (tmp_path / "maps.png").exists()
+
+
+def test_feature_maps_out_needs_figure_extension(tmp_path):
+    result = run_infer("feature-maps", ASTRONAUT, "--workdir", tmp_path, "--out", tmp_path / "m.txt")
+    assert result.exit_code == 2, result.output
+    assert f"--out {tmp_path / 'm.txt'} has the extension '.txt'" in result.stderr
+    assert ".png, .jpg, .jpeg, .pdf, .svg" in result.stderr
+    assert "Traceback" not in result.output
 
 
 # The report of a run the real loop trained

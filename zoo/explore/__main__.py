@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from zoo.cli import configure_logging, exit_on_user_error
+from zoo.cli import check_output_folder, configure_logging, exit_on_user_error
 
 
 @click.group()
@@ -29,6 +29,7 @@ def fer(data_dir, out, classes, size, split, seed):
         from zoo.data.paths import resolve_data_dir
         from zoo.explore.fer import explore_fer
 
+        check_output_folder(out)
         directory, described_as = resolve_data_dir(data_dir)
         data = load_fer(find_fer_source(directory, described_as))
         click.echo(explore_fer(data, out, tuple(classes), size, split, seed))
@@ -47,6 +48,7 @@ def nmt(data_dir, config_path, out):
     with exit_on_user_error():
         from zoo.explore.nmt import DEFAULT_SOURCES, explore_nmt
 
+        check_output_folder(out)
         options = {}
         sources = DEFAULT_SOURCES
         if config_path:

@@ -24,6 +24,7 @@ from zoo.fer.task import to_model_input  # noqa: E402
 from zoo.models.layers import Conv, Dropout, MaxPool, SeparableConv, Sequential  # noqa: E402
 
 CHANNELS_SHOWN = 16
+FIGURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".pdf", ".svg")  # formats savefig picks by extension
 
 
 def _check_sequential(model: nnx.Module) -> Sequential:

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 FALLBACK_FPS = 30.0  # for streams that report no frame rate, as many cameras do
 FPS_SMOOTHING = 0.1  # weight of the newest frame in the FPS moving average
 QUIT_KEYS = (ord("q"), 27)  # q and Esc close the preview window
+VIDEO_SUFFIXES = (".mp4",)  # the writer encodes MPEG-4 Part 2 (fourcc mp4v), which belongs in an .mp4 file
 
 
 def has_display_support() -> bool:
@@ -36,9 +37,20 @@ def open_capture(camera: int | None, video: str | Path | None) -> cv2.VideoCaptu
         path = Path(video)
         if not path.is_file():
             raise DataError(f"Video {path} not found; check the path.")
+        unreadable = (
+            f"Cannot read video {path}: the file is empty, corrupt or not a format FFmpeg decodes. "
+            "Pass a video file such as an .mp4 recording."
+        )
+        # OpenCV opens some files that contain no decodable frame, such as a text file named .jpg,
+        # so the first frame is read here and the file is opened again to start from it.
+        probe = cv2.VideoCapture(str(path))
+        has_frame = probe.isOpened() and probe.read()[0]
+        probe.release()
+        if not has_frame:
+            raise DataError(unreadable)
         capture = cv2.VideoCapture(str(path))
         if not capture.isOpened():
-            raise DataError(f"Cannot read video {path}: the file is corrupt or not a format FFmpeg decodes.")
+            raise DataError(unreadable)
         return capture
     capture = cv2.VideoCapture(camera)
     if not capture.isOpened():

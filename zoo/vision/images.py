@@ -19,6 +19,9 @@ from zoo.errors import DataError
 EXIF_ORIENTATION_TAG = 0x0112
 TIFF_SHORT = 3
 
+# Extensions that cv2.imwrite encodes in the opencv-python 4.14 wheels, which pick the format by extension.
+WRITABLE_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+
 
 def read_image(path: str | Path) -> np.ndarray:
     """Return the image at `path` as upright uint8 BGR (H, W, 3); raise DataError naming the file."""
@@ -27,8 +30,10 @@ def read_image(path: str | Path) -> np.ndarray:
         buffer = np.fromfile(path, dtype=np.uint8)
     except FileNotFoundError:
         raise DataError(f"Image {path} not found; check the path.") from None
-    except (IsADirectoryError, PermissionError, OSError) as error:
-        raise DataError(f"Cannot read image {path}: {error.strerror or error}.") from None
+    except IsADirectoryError:
+        raise DataError(f"Cannot read image {path}: it is a folder. Pass an image file inside it.") from None
+    except (PermissionError, OSError) as error:
+        raise DataError(f"Cannot read image {path}: {error.strerror or error}. Check the path and its permissions.") from None
     image = decode_image(buffer)
     if image is None:
         raise DataError(
