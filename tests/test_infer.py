@@ -464,7 +464,7 @@ def test_feature_maps_out_needs_figure_extension(tmp_path):
 
 
 def test_report_reads_real_run(fer_run, tmp_path):
-    markdown = write_report([fer_run], tmp_path / "experiments.md")
+    markdown, _ = write_report([fer_run], tmp_path / "experiments.md")
     assert f"| {fer_run.name} (best) | cnn_baseline | 4,738,439 | 1 | 1 |" in markdown
     assert (tmp_path / "experiments_curves.png").is_file()
     assert (tmp_path / "experiments_confusion.png").is_file()

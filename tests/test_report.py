@@ -50,7 +50,7 @@ def test_report_table_and_figures(tmp_path):
     baseline = write_run(tmp_path / "runs" / "baseline", "cnn_baseline", (0.9, 0.50, 0.52, 0.51))
     cnn4 = write_run(tmp_path / "runs" / "cnn4", "cnn4", (0.73, 0.62, 0.63, 0.625))
     out = tmp_path / "docs" / "experiments.md"
-    markdown = write_report([baseline, cnn4], out)
+    markdown, written = write_report([baseline, cnn4], out)
 
     assert out.read_text() == markdown
     assert "| baseline | cnn_baseline | 123,456 | 5 | 3 | 0.9000 | 0.5000 | 0.5200 | 42.5 |" in markdown
@@ -72,6 +72,7 @@ def test_report_table_and_figures(tmp_path):
     timeline = cv2.imread(str(tmp_path / "docs" / "experiments_time_to_accuracy.png"))
     assert timeline is not None
     assert timeline.std() > 10
+    assert written == [out, *(out.with_name(f"experiments_{kind}.png") for kind in ("curves", "time_to_accuracy", "confusion"))]
 
 
 def test_best_run_uses_validation_not_test():
@@ -86,11 +87,12 @@ def test_best_run_uses_validation_not_test():
 def test_report_names_duplicate_folders_by_path(tmp_path):
     first = write_run(tmp_path / "a" / "run", "cnn_bn", (0.6, 0.5, 0.5, 0.5), curves=False)
     second = write_run(tmp_path / "b" / "run", "cnn_bn", (0.6, 0.55, 0.5, 0.5), curves=False)
-    markdown = write_report([first, second], tmp_path / "page.md")
+    markdown, written = write_report([first, second], tmp_path / "page.md")
     assert f"| {first} | cnn_bn |" in markdown
     assert f"| {second} (best) | cnn_bn |" in markdown
     assert f"No curves.png in: {first}, {second}." in markdown
     assert not (tmp_path / "page_curves.png").exists()
+    assert tmp_path / "page_curves.png" not in written
 
 
 def test_report_command_errors(tmp_path):
@@ -113,13 +115,52 @@ def test_report_command_errors(tmp_path):
     assert "is missing parameters, epochs_run" in result.stderr
 
 
-def test_report_command_writes_page(tmp_path):
-    run = write_run(tmp_path / "run", "mini_xception", (0.7, 0.6, 0.61, 0.6), curves=False)
+def test_report_command_names_every_file(tmp_path):
+    run = write_run(tmp_path / "run", "mini_xception", (0.7, 0.6, 0.61, 0.6))
     out = tmp_path / "page.md"
     result = CliRunner().invoke(main, [str(run), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert out.is_file()
-    assert f"Wrote {out}" in result.stdout
+    figures = [tmp_path / f"page_{kind}.png" for kind in ("curves", "time_to_accuracy", "confusion")]
+    assert result.stdout == f"Wrote {out}, {figures[0]}, {figures[1]} and {figures[2]}.\n"
+    for path in (out, *figures):
+        assert path.is_file()
+
+
+def test_report_command_requires_out(tmp_path, monkeypatch):
+    run = write_run(tmp_path / "run", "cnn4", (0.7, 0.6, 0.61, 0.6), curves=False)
+    # Run in an empty folder, so a default --out could not overwrite this checkout's docs.
+    folder = tmp_path / "cwd"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    result = CliRunner().invoke(main, [str(run)])
+    assert result.exit_code == 2
+    assert "Missing option '--out'" in result.stderr
+    assert list(folder.rglob("*")) == []
+
+
+def test_report_rejects_translation_run(tmp_path):
+    run = tmp_path / "nmt_run"
+    run.mkdir()
+    scores = {"pairs": 10, "pairs_scored": 10, "token_loss": 2.0, "masked_accuracy": 0.3, "tokens": 80}
+    report = {
+        "model": "seq2seq_attention", "parameters": 1000, "epochs_run": 2, "best_epoch": 2, "wall_time_s": 3.0,
+        "tokenizer": "subword", "splits": {"train": scores, "val": {**scores, "bleu": 1.0}, "test": {**scores, "bleu": 1.0}},
+    }
+    (run / "report.json").write_text(json.dumps(report))
+    result = CliRunner().invoke(main, [str(run), "--out", str(tmp_path / "page.md")])
+    assert result.exit_code == 2
+    assert "translation run" in result.stderr
+    assert f"python -m zoo.nmt.summary {run}" in result.stderr
+    assert not (tmp_path / "page.md").exists()
+
+
+def test_report_names_split_without_accuracy(tmp_path):
+    run = write_run(tmp_path / "run", "cnn4", (0.7, 0.6, 0.61, 0.6), curves=False)
+    report = json.loads((run / "report.json").read_text())
+    del report["splits"]["train"]["accuracy"]
+    (run / "report.json").write_text(json.dumps(report))
+    with pytest.raises(DataError, match="is missing splits.train.accuracy"):
+        write_report([run], tmp_path / "page.md")
 
 
 @pytest.mark.parametrize("missing", ["val", "test"])

@@ -1,9 +1,13 @@
-"""Compare FER training runs: `python -m zoo.report RUN_DIR... --out docs/experiments.md`.
+"""Compare FER training runs: `python -m zoo.report RUN_DIR... --out PAGE.md`.
 
 Reads each run's `report.json` and `curves.png` (written by train_fer.py) and writes a markdown
-page with an ablation table, a figure of every run's curves side by side, and the confusion
-matrix of the best run. The best run is the one with the highest validation accuracy: the
-test split is reported, never used to choose.
+page with an ablation table, a figure of every run's curves side by side, validation accuracy
+against wall-clock time, and the confusion matrix of the best run. The figures go beside the
+page as PAGE_curves.png, PAGE_time_to_accuracy.png and PAGE_confusion.png. Existing files of
+those names are overwritten, which is why `--out` has no default. The best run is the one with
+the highest validation accuracy: the test split is reported, never used to choose.
+
+Translation runs are summarised by `python -m zoo.nmt.summary` instead.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ matplotlib.use("Agg")  # headless servers have no display
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from zoo.cli import configure_logging, exit_on_user_error  # noqa: E402
+from zoo.cli import check_output_file, configure_logging, exit_on_user_error  # noqa: E402
 from zoo.errors import DataError  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -42,8 +46,18 @@ def read_report(run_dir: Path) -> dict:
         report = json.loads(path.read_text())
     except json.JSONDecodeError as error:
         raise DataError(f"{path} is not valid JSON ({error}); run train_fer.py again to rewrite it.") from None
+    splits = report.get("splits", {}) if isinstance(report, dict) else {}
+    if "tokenizer" in report or any("masked_accuracy" in scores for scores in splits.values()):
+        raise DataError(
+            f"{path} belongs to a translation run (train_nmt.py), and zoo.report compares FER runs only. "
+            f"Tabulate translation runs with python -m zoo.nmt.summary {run_dir}."
+        )
     missing = [key for key in REQUIRED_KEYS if key not in report]
-    missing += [f"splits.{split}" for split in ("train", "val", "test") if split not in report.get("splits", {})]
+    missing += [f"splits.{split}" for split in ("train", "val", "test") if split not in splits]
+    missing += [
+        f"splits.{split}.accuracy" for split in ("train", "val", "test")
+        if split in splits and "accuracy" not in splits[split]
+    ]
     if missing:
         raise DataError(f"{path} is missing {', '.join(missing)}, so train_fer.py did not write it; pass a run folder of train_fer.py.")
     return report
@@ -164,8 +178,8 @@ def plot_confusion_matrix(matrix: np.ndarray, labels: list[str], path: Path, tit
     plt.close(figure)
 
 
-def write_report(run_dirs: list[Path], out: Path) -> str:
-    """Write the comparison page `out` and its figures beside it; return the markdown."""
+def write_report(run_dirs: list[Path], out: Path) -> tuple[str, list[Path]]:
+    """Write the comparison page `out` and its figures beside it; return the markdown and the files written."""
     if not run_dirs:
         raise DataError("No run folders given; pass one or more --workdir folders of train_fer.py runs.")
     reports = [read_report(run_dir) for run_dir in run_dirs]
@@ -175,6 +189,7 @@ def write_report(run_dirs: list[Path], out: Path) -> str:
     curves_path = out.with_name(f"{out.stem}_curves.png")
     confusion_path = out.with_name(f"{out.stem}_confusion.png")
 
+    written = [out]
     missing_curves = plot_curves_grid(names, run_dirs, curves_path)
     best_report = reports[best]
     test = best_report["splits"]["test"]
@@ -187,12 +202,14 @@ def write_report(run_dirs: list[Path], out: Path) -> str:
         "## Training curves",
     ]
     if len(missing_curves) < len(run_dirs):
+        written.append(curves_path)
         sections.append(f"![training curves of every run]({os.path.relpath(curves_path, out.parent)})")
     if missing_curves:
         sections.append(f"No curves.png in: {', '.join(missing_curves)}.")
 
     timeline_path = out.with_name(f"{out.stem}_time_to_accuracy.png")
     if plot_time_to_accuracy(names, run_dirs, timeline_path):
+        written.append(timeline_path)
         sections.append("## Time to accuracy")
         sections.append(
             "Validation accuracy after each epoch against the run's training wall clock (the "
@@ -207,6 +224,7 @@ def write_report(run_dirs: list[Path], out: Path) -> str:
             np.asarray(test["confusion_matrix"]), labels, confusion_path,
             f"{names[best]} ({best_report['model']}): test confusion matrix, accuracy {test['accuracy']:.4f}",
         )
+        written.append(confusion_path)
         sections.append(f"![confusion matrix of the best run]({os.path.relpath(confusion_path, out.parent)})")
     else:
         sections.append("Its report.json has no test confusion matrix.")
@@ -215,19 +233,24 @@ def write_report(run_dirs: list[Path], out: Path) -> str:
 
     markdown = "\n\n".join(sections) + "\n"
     out.write_text(markdown)
-    return markdown
+    return markdown, written
 
 
 @click.command()
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(path_type=Path), default=Path("docs/experiments.md"), show_default=True,
-              help="Markdown page to write; its figures are written beside it.")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="Markdown page to write, e.g. docs/experiments.md. Its figures are written beside it as "
+                   "<name>_curves.png, <name>_time_to_accuracy.png and <name>_confusion.png; existing files "
+                   "are overwritten.")
 def main(run_dirs, out):
     """Compare finished FER runs (train_fer.py --workdir folders): ablation table, curves, confusion matrix."""
     configure_logging()
     with exit_on_user_error():
-        write_report(list(run_dirs), out)
-        click.echo(f"Wrote {out}, {out.with_name(out.stem + '_curves.png')} and {out.with_name(out.stem + '_confusion.png')}.")
+        check_output_file(out, None)
+        _, written = write_report(list(run_dirs), out)
+        names = [str(path) for path in written]
+        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        click.echo(f"Wrote {listed}.")
 
 
 if __name__ == "__main__":
