@@ -5,6 +5,7 @@
     python infer.py feature-maps face.png --out maps.png --saliency
     python infer.py translate "in front of her house" --workdir runs/nmt_base
     python infer.py translate --file sentences.en > sentences.kn
+    cut -f1 pairs.tsv | python infer.py translate --file - > sentences.kn
 """
 
 import json
@@ -200,8 +201,10 @@ def feature_maps(image, workdir, out, saliency, no_detect, margin):
 
 @main.command()
 @click.argument("text", required=False)
-@click.option("--file", "file_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Translate this UTF-8 file instead: one English sentence a line in, one translation a line out.")
+@click.option("--file", "file_path", default=None,
+              type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
+              help="Translate this UTF-8 file instead, or standard input when FILE is -: one English "
+                   "sentence a line in, one translation a line out.")
 @click.option("--workdir", default=None, help=NMT_WORKDIR_HELP)
 @click.option("--beam", type=click.IntRange(min=1), default=None,
               help="Beam width; 1 decodes greedily [default: the run's decode.beam_size].")
@@ -210,32 +213,47 @@ def feature_maps(image, workdir, out, saliency, no_detect, margin):
 def translate(text, file_path, workdir, beam, as_json):
     """Translate the English TEXT, or each line of --file, into Kannada.
 
-    A sentence longer than the model was trained on is translated in pieces cut at sentence,
-    clause or word boundaries, and words outside the model's vocabulary are read as <unk>.
-    Both are reported on standard error.
+    A TEXT with line breaks is translated like a file: one translation per input line. A sentence
+    longer than the model was trained on is translated in pieces cut at sentence, clause or word
+    boundaries, and words outside the model's vocabulary are read as <unk>. Both are reported on
+    standard error.
     """
     with exit_on_user_error():
-        from zoo.data.corpora import read_english_file
+        from zoo.data.corpora import check_english_lines, decode_lines, read_english_file, split_lines
         from zoo.errors import ConfigError
         from zoo.nmt.text import check_english
 
         # Input is checked before the model loads, so a mistake is reported at once.
-        if (text is None) == (file_path is None):
+        if text is not None and file_path is not None:
             raise ConfigError(
-                'give either one English TEXT or --file FILE, e.g. python infer.py translate "in front of her house"'
+                f"give either one English TEXT or --file FILE, not both (got TEXT {text!r} and --file {file_path})"
             )
-        if file_path is None:
+        if text is None and file_path is None:
+            raise ConfigError(
+                'give an English TEXT or --file FILE, e.g. python infer.py translate "in front of her house"'
+            )
+        # `source` starts each message about one line, as in "in.en:3: ...". It is None for a one-line TEXT.
+        if file_path is not None and str(file_path) == "-":
+            source = "<stdin>"
+            raw = sys.stdin.buffer.read()
+            sentences = check_english_lines(decode_lines(raw, source), source, "standard input (--file -)")
+        elif file_path is not None:
+            source = str(file_path)
+            sentences = read_english_file(file_path)
+        elif len(split_lines(text)) > 1:
+            source = "TEXT"
+            sentences = check_english_lines(split_lines(text), source, "TEXT")
+        else:
+            source = None
             check_english(text)
             sentences = [text]
-        else:
-            sentences = read_english_file(file_path)
 
         from zoo.nmt.predict import Translator
 
         translator = Translator.from_workdir(workdir)
         results = translator.translate_detailed(sentences, check_input=False, beam_size=beam)
         for number, result in enumerate(results, start=1):
-            where = f"{file_path}:{number}: " if file_path is not None else ""
+            where = f"{source}:{number}: " if source is not None else ""
             for note in result.notes():
                 click.echo(f"Note: {where}{note}.", err=True)
         if as_json:

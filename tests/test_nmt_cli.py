@@ -15,7 +15,8 @@ from zoo.evaluate import main as evaluate_main
 from zoo.nmt import WORKDIR_ENV
 from zoo.nmt.predict import Translator
 from zoo.nmt.text import split_to_fit
-from zoo.nmt.translate import score_translations
+from zoo.nmt.tokenizers import WordTokenizer
+from zoo.nmt.translate import score_translations, unknown_source_words
 from zoo.training.checkpoint import LATEST, Checkpoints
 
 # Written for these tests; test_held_out_pairs_are_in_no_corpus checks that no shipped corpus holds them.
@@ -107,6 +108,56 @@ def test_text_or_file_is_required(nmt_run):
     assert "--file" in result.stderr
 
 
+def test_text_and_file_together_are_rejected(nmt_run, tmp_path):
+    path = tmp_path / "in.en"
+    path.write_text("I am tired.\n", encoding="utf-8")
+    result = translate("Tom is here.", "--file", str(path), "--workdir", str(nmt_run[0]))
+    assert result.exit_code == 2
+    assert "not both" in result.stderr
+    assert str(path) in result.stderr
+
+
+def test_file_dash_reads_standard_input(nmt_run):
+    workdir, _ = nmt_run
+    sentences = [en for en, _ in HELD_OUT]
+    result = CliRunner().invoke(
+        infer_main, ["translate", "--file", "-", "--workdir", str(workdir)],
+        input=f"{sentences[0]}\n\n{sentences[1]}\n".encode("utf-8"), env={WORKDIR_ENV: None},
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.split("\n")[:-1]
+    assert lines == [*Translator.from_workdir(workdir).translate(sentences[:1]), "",
+                     *Translator.from_workdir(workdir).translate(sentences[1:2])]
+
+
+def test_standard_input_errors_name_the_line(nmt_run):
+    invoke = lambda data: CliRunner().invoke(  # noqa: E731
+        infer_main, ["translate", "--file", "-", "--workdir", str(nmt_run[0])], input=data, env={WORKDIR_ENV: None}
+    )
+    kannada = invoke("I am tired.\nಅರ್ಧ ನನಗೆ ಕೊಡು.\n".encode("utf-8"))
+    assert kannada.exit_code == 2
+    assert "<stdin>:2:" in kannada.stderr
+    latin1 = invoke("Caf\u00e9 au lait.\n".encode("latin-1"))
+    assert latin1.exit_code == 2
+    assert "<stdin>:1: invalid UTF-8" in latin1.stderr
+    blank = invoke(b"\n\n")
+    assert blank.exit_code == 2
+    assert "standard input (--file -) contains no sentences" in blank.stderr
+
+
+def test_text_with_line_breaks_gives_one_line_each(nmt_run):
+    workdir, _ = nmt_run
+    sentences = [en for en, _ in HELD_OUT]
+    result = translate("\n".join(sentences), "--workdir", str(workdir))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.split("\n")[:-1] == Translator.from_workdir(workdir).translate(sentences)
+
+    mixed = translate("I am tired.\nಅರ್ಧ ನನಗೆ ಕೊಡು.", "--workdir", str(workdir))
+    assert mixed.exit_code == 2
+    assert "TEXT:2:" in mixed.stderr
+    assert "already in Kannada" in mixed.stderr
+
+
 def test_blank_file_is_rejected(nmt_run, tmp_path):
     path = tmp_path / "blank.en"
     path.write_text("\n  \n", encoding="utf-8")
@@ -140,6 +191,7 @@ def test_non_utf8_file_names_file_and_line(nmt_run, tmp_path):
     result = translate("--file", str(path), "--workdir", str(nmt_run[0]))
     assert result.exit_code == 2
     assert f"{path}:2: invalid UTF-8" in result.stderr
+    assert "iconv -f LATIN1 -t UTF-8 FILE" in result.stderr
 
 
 def test_long_sentence_is_translated_in_pieces(nmt_run):
@@ -171,7 +223,26 @@ def test_unknown_words_are_counted(nmt_run):
     known = [word for word in Translator.from_workdir(workdir).src_tokenizer.vocab if word.isalpha()][:2]
     result = translate(f"{known[0]} zyxwv {known[1]} qqqq zyxwv", "--workdir", str(workdir))
     assert result.exit_code == 0, result.output
-    assert "3 words not in the model's English vocabulary were read as <unk>: 'zyxwv', 'qqqq'" in result.stderr
+    assert "3 words (2 distinct) not in the model's English vocabulary were read as <unk>: 'zyxwv', 'qqqq'" in result.stderr
+
+
+def test_unknown_kannada_word_is_shown_as_written(nmt_run):
+    workdir, _ = nmt_run
+    known = [word for word in Translator.from_workdir(workdir).src_tokenizer.vocab if word.isalpha() and len(word) > 2]
+    # More Latin letters than Kannada ones, so the input still counts as English.
+    result = translate(f"{' '.join(known[:3])} ನಮಸ್ಕಾರ", "--workdir", str(workdir), "--json")
+    assert result.exit_code == 0, result.output
+    assert "1 word not in the model's English vocabulary was read as <unk>: 'ನಮಸ್ಕಾರ'" in result.stderr
+    assert "ನಮಸಕಾರ" not in result.output  # the form with its virama dropped by English accent folding
+    assert json.loads(result.stdout)[0]["unknown_words"] == ["ನಮಸ್ಕಾರ"]
+
+
+def test_unknown_source_words_keep_the_input_spelling():
+    tokenizer = WordTokenizer.fit(["hello my friend, don't go."], "en")
+    assert unknown_source_words(tokenizer, "Hello ನಮಸ್ಕಾರ, my Café friend 😀 😀") == ["ನಮಸ್ಕಾರ", "Café", "😀", "😀"]
+    # The curly apostrophe splits the word differently before quote folding, so the word is shown whole.
+    assert unknown_source_words(tokenizer, "Don’tt go") == ["Don’tt"]
+    assert unknown_source_words(tokenizer, "Hello, my friend.") == []
 
 
 def test_workdir_without_vocabularies_is_rejected(nmt_run, tmp_path):

@@ -42,19 +42,21 @@ def default_data_dir() -> Path:
 
 
 def read_lines(path: str | Path) -> list[str]:
-    """Return the lines of a UTF-8 text file without their line endings.
-
-    Splits on "\\n" only: `str.splitlines` would also split on form feeds and Unicode line
-    separators that occur inside sentences and would shift line-aligned files. A byte-order
-    mark is dropped. A final newline does not make an extra empty line.
-    """
+    """Return the lines of a UTF-8 text file without their line endings (see `decode_lines`)."""
     path = Path(path)
     if not path.is_file():
         raise DataError(
             f"corpus file {str(path)!r} not found: check the path in the config's corpus "
             "sources, or pass --data-dir with the folder that holds it"
         )
-    raw = path.read_bytes()
+    return decode_lines(path.read_bytes(), str(path))
+
+
+def decode_lines(raw: bytes, name: str) -> list[str]:
+    """Decode UTF-8 bytes and return their lines without line endings; `name` labels the input in errors.
+
+    A byte-order mark is dropped, and invalid UTF-8 raises `DataError` naming the line.
+    """
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -62,9 +64,20 @@ def read_lines(path: str | Path) -> list[str]:
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         raise DataError(
-            f"{path}:{line}: invalid UTF-8 (byte {raw[err.start]:#04x} at offset {err.start}); "
-            "re-encode the file as UTF-8, e.g. with `iconv -t UTF-8`"
+            f"{name}:{line}: invalid UTF-8 (byte {raw[err.start]:#04x} at offset {err.start}); "
+            "re-encode the text as UTF-8, e.g. `iconv -f LATIN1 -t UTF-8 FILE > NEW_FILE`, with -f "
+            "naming its current encoding (`file -i FILE` guesses it)"
         ) from None
+    return split_lines(text)
+
+
+def split_lines(text: str) -> list[str]:
+    """Split `text` into lines without their endings ("\\n" or "\\r\\n").
+
+    Splits on "\\n" only: `str.splitlines` would also split on form feeds and Unicode line
+    separators that occur inside sentences and would shift line-aligned files. A final newline
+    does not make an extra empty line.
+    """
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
@@ -107,15 +120,22 @@ def read_english_file(path: str | Path, role: str = "--file") -> list[str]:
     Raises `DataError` naming the file and line when the file is not UTF-8, contains no sentence,
     or has a line that is not English. `role` names the file in messages, e.g. "--src".
     """
-    lines = read_lines(path)
+    return check_english_lines(read_lines(path), str(path), f"{role} {path}")
+
+
+def check_english_lines(lines: list[str], name: str, described_as: str) -> list[str]:
+    """Return `lines` after checking that one is a sentence and every non-blank one is English.
+
+    Errors start with "`name`:LINE:" and call the whole input `described_as`, e.g. "--file in.en".
+    """
     if not any(line.strip() for line in lines):
-        raise DataError(f"{role} {path} contains no sentences. Write one English sentence per line.")
+        raise DataError(f"{described_as} contains no sentences. Write one English sentence per line.")
     for number, line in enumerate(lines, start=1):
         if line.strip():
             try:
                 check_english(line)
             except DataError as error:
-                raise DataError(f"{path}:{number}: {error}") from None
+                raise DataError(f"{name}:{number}: {error}") from None
     return lines
 
 

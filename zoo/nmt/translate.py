@@ -15,7 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 from flax import nnx
 
-from zoo.nmt.text import check_english, split_to_fit
+from zoo.nmt.text import check_english, normalize, split_punctuation, split_to_fit
 from zoo.nmt.tokenizers import END, PAD, Tokenizer
 
 DEFAULT_BUCKETS = (16, 32, 64, 128)
@@ -32,8 +32,8 @@ class Translation:
 
     `pieces` is how many parts the sentence was translated in (0 for a blank one) and
     `boundary` where it was cut ("sentence", "clause", "word" or None). `truncated` is true when a
-    part with no space to cut at was shortened to `limit` tokens. `unknown_words` are the
-    normalised words the model read as <unk>.
+    part with no space to cut at was shortened to `limit` tokens. `unknown_words` are the words
+    the model read as <unk>, as written in `source`, one entry per occurrence.
     """
 
     source: str
@@ -60,12 +60,13 @@ class Translation:
                 "was truncated and its end is not translated. Put spaces between its words"
             )
         if self.unknown_words:
-            words = ", ".join(repr(word) for word in dict.fromkeys(self.unknown_words))
+            distinct = list(dict.fromkeys(self.unknown_words))
             count = len(self.unknown_words)
+            repeats = f" ({len(distinct)} distinct)" if len(distinct) < count else ""
             notes.append(
-                f"{count} word{'s' if count != 1 else ''} not in the model's English vocabulary "
-                f"{'were' if count != 1 else 'was'} read as <unk>: {words}. Check the spelling, or train "
-                "on a corpus that contains them"
+                f"{count} word{'s' if count != 1 else ''}{repeats} not in the model's English vocabulary "
+                f"{'were' if count != 1 else 'was'} read as <unk>: {', '.join(map(repr, distinct))}. "
+                "Check the spelling, or train on a corpus that contains them"
             )
         return notes
 
@@ -77,6 +78,26 @@ class Translation:
             "truncated": self.truncated,
             "unknown_words": list(self.unknown_words),
         }
+
+
+def unknown_source_words(tokenizer: Tokenizer, sentence: str) -> list[str]:
+    """Return the words of `sentence` that `tokenizer` reads as <unk>, as written there, in order.
+
+    The tokenizer reports normalised words, and English normalisation drops combining marks, so
+    a Kannada word such as ನಮಸ್ಕಾರ would be shown without its virama. Each whitespace-separated
+    word is therefore checked on its own and reported from the input, split off its punctuation
+    where that split matches the tokenizer's, else whole.
+    """
+    unknown = []
+    for word in sentence.split():
+        if not tokenizer.unknown_words(word):
+            continue
+        parts = split_punctuation(word)
+        if [normalize(part, tokenizer.lang) for part in parts] == normalize(word, tokenizer.lang).split():
+            unknown.extend(part for part in parts if tokenizer.unknown_words(part))
+        else:
+            unknown.append(word)
+    return unknown
 
 
 def _decode_all(
@@ -155,7 +176,7 @@ def translate_detailed(
             owners.append(index)
         results.append(Translation(
             sentence, "", len(src_tokenizer.encode(sentence)), longest, pieces=len(pieces), boundary=boundary,
-            truncated=truncated, unknown_words=src_tokenizer.unknown_words(sentence),
+            truncated=truncated, unknown_words=unknown_source_words(src_tokenizer, sentence),
         ))
 
     texts = _decode_all(
