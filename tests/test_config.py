@@ -10,7 +10,8 @@ CONFIGS = REPO_ROOT / "configs"
 @pytest.mark.parametrize(
     "name, model", [("baseline", "cnn_baseline"), ("batchnorm", "cnn_bn"), ("dropout", "cnn_dropout"),
                     ("early_stopping", "cnn_dropout"), ("augment", "cnn_dropout"), ("cnn4", "cnn4"),
-                    ("mini_xception", "mini_xception"), ("smoke", "cnn_baseline")],
+                    ("mini_xception", "mini_xception"), ("smoke", "cnn_baseline"),
+                    ("fast", "cnn_bn")],
 )
 def test_every_config_loads(name, model):
     assert load_config(CONFIGS / f"{name}.py").model.name == model
