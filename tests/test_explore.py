@@ -164,7 +164,7 @@ def test_explore_fer_user_errors(tmp_path):
 
     missing = run_explore(tmp_path, "fer", "--data-dir", tmp_path / "nowhere", "--out", tmp_path / "o")
     assert missing.exit_code == 2
-    assert f"Data folder {tmp_path / 'nowhere'} (from --data-dir) does not exist" in missing.stderr
+    assert f"Data folder {tmp_path / 'nowhere'} does not exist; the path came from --data-dir." in missing.stderr
 
 
 def test_class_counts_per_usage(tmp_path):
