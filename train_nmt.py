@@ -22,7 +22,7 @@ def main(config_path, data_dir, workdir, overrides):
         from zoo.config import load_config
         from zoo.nmt.train import train_and_evaluate
 
-        config = load_config(config_path, overrides)
+        config = load_config(config_path, overrides, task="nmt")
         workdir = workdir or str(Path("runs") / Path(config_path).stem)
         report = train_and_evaluate(config, workdir, data_dir)
         test = report["splits"]["test"]
