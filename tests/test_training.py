@@ -89,8 +89,12 @@ def test_non_finite_loss_names_step_and_checkpoint(small_fer, tmp_path):
 def test_restore_model_rejects_other_task(small_fer, tmp_path):
     workdir = tmp_path / "run"
     train_and_evaluate(tiny_config("train.epochs=1"), workdir, str(small_fer.parent))
-    with pytest.raises(CheckpointError, match=r"contains a 'fer' checkpoint, not a 'nmt' one"):
+    with pytest.raises(CheckpointError) as raised:
         restore_model(workdir, "nmt", create_fer_model_from_config)
+    assert str(raised.value) == (
+        f"{workdir} holds a facial-expression run (train_fer.py), not a translation run. "
+        "Pass the --workdir of a train_nmt.py run."
+    )
 
 
 def test_restore_model_without_checkpoints(tmp_path):
