@@ -16,6 +16,7 @@ from zoo.fer.evaluate import confusion_matrix, per_class_scores, predict_probabi
 from zoo.fer.task import FerTask
 from zoo.models import count_params
 from zoo.training.loop import train
+from zoo.training.resume import prepare_run_folder
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def load_splits(config: ml_collections.ConfigDict, data_dir: str | None) -> dict
 
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | Path, data_dir: str | None = None) -> dict:
     """Train the configured FER model in `workdir` (resuming if possible) and write report.json; return the report."""
-    workdir = Path(workdir)
+    workdir = prepare_run_folder(workdir, config, "fer")
     splits = load_splits(config, data_dir)
     task = FerTask(config, splits)
     result = train(task, config, workdir, task_name="fer")

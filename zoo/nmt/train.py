@@ -17,6 +17,7 @@ from zoo.nmt.tokenizers import Tokenizer
 from zoo.nmt.translate import score_translations, translate_sentences
 from zoo.training.checkpoint import LATEST, Checkpoints
 from zoo.training.loop import train
+from zoo.training.resume import prepare_run_folder
 from zoo.training.steps import evaluate, make_eval_step, split_model
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ def train_and_evaluate(
     translations to read, and the translations of the config's `decode.probes` sentences, so
     that runs can be compared on the same inputs.
     """
-    workdir = Path(workdir)
+    workdir = prepare_run_folder(workdir, config, TASK_NAME)
     splits = load_splits(config, data_dir)
     task = NmtTask(config, splits, tokenizers=saved_tokenizers(workdir))
     log.info(

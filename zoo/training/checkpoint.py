@@ -135,18 +135,6 @@ def saved_epochs(directory: Path) -> list[int]:
     return sorted(int(path.name) for path in directory.iterdir() if path.is_dir() and path.name.isdigit())
 
 
-def check_same_model(meta: dict, model_config: dict, task_name: str, workdir: Path) -> None:
-    """Raise CheckpointError when the checkpoint in `workdir` was written for another task or model."""
-    saved_task = meta.get("task")
-    saved_model = meta.get("model")
-    if saved_task != task_name or saved_model != model_config:
-        raise CheckpointError(
-            f"{workdir} contains a checkpoint of task {saved_task!r}, model {saved_model}, but this run builds "
-            f"task {task_name!r}, model {model_config}. Use another --workdir, or delete "
-            f"{workdir / 'checkpoints'} to start over."
-        )
-
-
 def check_run_task(meta: dict, task_name: str, workdir: Path, next_step: str) -> None:
     """Raise CheckpointError, ending with `next_step`, when the checkpoint in `workdir` belongs to another task."""
     saved_task = meta.get("task")
