@@ -19,7 +19,8 @@ from flax import nnx
 from tqdm import tqdm
 
 from zoo.config import config_to_json
-from zoo.errors import ZooError
+from zoo.config_checks import require_choice, require_fraction, require_int, require_non_negative, require_positive
+from zoo.errors import ConfigError, ZooError
 from zoo.training.callbacks import EarlyStopping, PlateauScaler
 from zoo.training.checkpoint import BEST, LATEST, Checkpoints
 from zoo.training.history import plot_curves, write_metrics_csv
@@ -52,6 +53,24 @@ class TrainResult:
     wall_time_s: float  # training time summed over every resumed part of the run
 
 
+# The names make_optimizer builds: Adam, or SGD with momentum 0.9.
+OPTIMIZERS = ("adam", "sgd")
+
+
+def check_train_config(config: ml_collections.ConfigDict) -> None:
+    """Raise ConfigError for an invalid `seed` or `train` value among the keys this loop reads."""
+    require_int(config, "seed", 0)
+    for key in ("train.epochs", "train.batch_size", "train.eval_batch_size", "train.log_every",
+                "train.keep_checkpoints", "train.early_stopping.patience", "train.plateau.patience"):
+        require_int(config, key, 1)
+    require_int(config, "train.num_devices", 0)
+    require_choice(config, "train.optimizer", OPTIMIZERS)
+    require_positive(config, "train.learning_rate")
+    for key in ("train.early_stopping.min_delta", "train.plateau.min_delta", "train.plateau.min_lr"):
+        require_non_negative(config, key)
+    require_fraction(config, "train.plateau.factor")
+
+
 def make_optimizer(train_config: ml_collections.ConfigDict) -> optax.GradientTransformation:
     """Return the optimizer with an injected `learning_rate` that the plateau scaler can change."""
     name = train_config.optimizer
@@ -59,7 +78,7 @@ def make_optimizer(train_config: ml_collections.ConfigDict) -> optax.GradientTra
         return optax.inject_hyperparams(optax.adam)(learning_rate=train_config.learning_rate)
     if name == "sgd":
         return optax.inject_hyperparams(optax.sgd)(learning_rate=train_config.learning_rate, momentum=0.9)
-    raise ZooError(f"train.optimizer={name!r} is invalid; use 'adam' or 'sgd'.")
+    raise ConfigError(f"train.optimizer={name!r} is invalid; use one of {', '.join(map(repr, OPTIMIZERS))}.")
 
 
 def train(task: Task, config: ml_collections.ConfigDict, workdir: Path, task_name: str) -> TrainResult:
