@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+from pathlib import Path
 
 import click
 
@@ -32,3 +33,20 @@ def exit_on_user_error():
     except ZooError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(2)
+
+
+@contextlib.contextmanager
+def explain_interrupt(workdir: str | Path):
+    """Turn Ctrl-C into a message on how to resume the run in `workdir`, and exit status 130."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        from zoo.training.checkpoint import LATEST, saved_epochs
+
+        epochs = saved_epochs(Path(workdir) / "checkpoints" / LATEST)
+        if epochs:
+            resume = f"resumes from the last checkpoint, saved after epoch {epochs[-1]}"
+        else:
+            resume = "starts it again, because no checkpoint was saved yet"
+        click.echo(f"Interrupted: training in {workdir} stopped. Running the same command again {resume}.", err=True)
+        sys.exit(130)
