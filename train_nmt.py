@@ -2,7 +2,7 @@
 
 import click
 
-from zoo.cli import configure_logging, exit_on_user_error
+from zoo.cli import configure_logging, exit_on_user_error, explain_interrupt
 
 
 @click.command()
@@ -22,9 +22,10 @@ def main(config_path, data_dir, workdir, overrides):
         from zoo.config import load_config
         from zoo.nmt.train import train_and_evaluate
 
-        config = load_config(config_path, overrides)
+        config = load_config(config_path, overrides, task="nmt")
         workdir = workdir or str(Path("runs") / Path(config_path).stem)
-        report = train_and_evaluate(config, workdir, data_dir)
+        with explain_interrupt(workdir):
+            report = train_and_evaluate(config, workdir, data_dir)
         test = report["splits"]["test"]
         scores = f"test BLEU {test['bleu']:.2f}, chrF++ {test['chrf']:.2f}" if "bleu" in test else "no test pairs"
         click.echo(

@@ -51,11 +51,73 @@ def test_unknown_key_lists_valid_keys():
         apply_overrides(config, ["train.epoch=3"])
 
 
-def test_wrong_type_names_expected_type():
+def test_wrong_type_names_expected_type_with_example():
     config = load_config(CONFIGS / "smoke.py")
     config.unlock()
-    with pytest.raises(ConfigError, match=r"train\.epochs takes a int"):
+    with pytest.raises(ConfigError, match=r"^--set train\.epochs=many is invalid; train\.epochs takes an integer, "
+                                          r"e\.g\. train\.epochs=2\.$"):
         apply_overrides(config, ["train.epochs=many"])
+    with pytest.raises(ConfigError, match=r"train\.learning_rate takes a number, e\.g\. train\.learning_rate=0\.001, "
+                                          r"not a string\.$"):
+        apply_overrides(config, ["train.learning_rate='fast'"])
+
+
+def test_list_type_error_example_parses():
+    config = load_config(CONFIGS / "nmt_base.py")
+    config.unlock()
+    with pytest.raises(ConfigError) as raised:
+        apply_overrides(config, ["data.bucket_lengths=many"])
+    assert str(raised.value) == (
+        "--set data.bucket_lengths=many is invalid; data.bucket_lengths takes a comma-separated list, "
+        "e.g. data.bucket_lengths=16,32."
+    )
+    apply_overrides(config, ["data.bucket_lengths=16,32"])
+    assert config.data.bucket_lengths == (16, 32)
+
+    with pytest.raises(ConfigError, match=r"data\.bucket_lengths takes a comma-separated list, "
+                                          r"e\.g\. data\.bucket_lengths=16,32, not an integer\.$"):
+        apply_overrides(config, ["data.bucket_lengths=16"])
+    with pytest.raises(ConfigError, match=r"decode\.probes takes a list in Python syntax, "
+                                          r"e\.g\. decode\.probes=\['Economic Development and Social Change'\], "
+                                          r"not an integer\.$"):
+        apply_overrides(config, ["decode.probes=3"])
+
+
+def test_one_length_list_example_has_two_values():
+    config = load_config(CONFIGS / "nmt_smoke.py")
+    config.unlock()
+    with pytest.raises(ConfigError, match=r"e\.g\. data\.bucket_lengths=32,64\.$"):
+        apply_overrides(config, ["data.bucket_lengths=x"])
+
+
+@pytest.mark.parametrize(
+    "config_name, task, found, script, example",
+    [("nmt_smoke", "fer", "a translation config (task='nmt')", "train_nmt.py", "a facial-expression config such as "
+      "configs/cnn4.py"),
+     ("smoke", "nmt", "a facial-expression config (task='fer')", "train_fer.py", "a translation config such as "
+      "configs/nmt_base.py")],
+)
+def test_config_of_other_task_is_rejected(config_name, task, found, script, example):
+    path = CONFIGS / f"{config_name}.py"
+    # The override exists only in the right task's configs: the task check must come first.
+    override = "decode.beam_size=2" if task == "nmt" else "data.skip_corrupt=true"
+    with pytest.raises(ConfigError) as raised:
+        load_config(path, [override], task=task)
+    message = str(raised.value)
+    assert message.startswith(f"Config file {path} is {found}, but this command needs")
+    assert message.endswith(f"Train it with {script}, or pass {example}.")
+
+
+def test_config_without_task_is_rejected(tmp_path):
+    path = tmp_path / "no_task.py"
+    path.write_text("import ml_collections\n\n\ndef get_config():\n    return ml_collections.ConfigDict({'seed': 0})\n")
+    with pytest.raises(ConfigError, match=r"has task=None, but this command needs a translation config.*"
+                                          r"Set config\.task = 'nmt' in get_config\(\)"):
+        load_config(path, task="nmt")
+
+
+def test_config_of_right_task_loads():
+    assert load_config(CONFIGS / "nmt_smoke.py", ["decode.beam_size=2"], task="nmt").decode.beam_size == 2
 
 
 def test_override_without_equals_sign():

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from tests.conftest import REPO_ROOT
 from zoo.data.fer import EMOTIONS, find_fer_source, load_fer
 from zoo.explore.__main__ import main as explore_main
 from zoo.explore.fer import class_counts, pixel_aucs, ranked_pixels, thumbnails
@@ -164,7 +165,7 @@ def test_explore_fer_user_errors(tmp_path):
 
     missing = run_explore(tmp_path, "fer", "--data-dir", tmp_path / "nowhere", "--out", tmp_path / "o")
     assert missing.exit_code == 2
-    assert f"Data folder {tmp_path / 'nowhere'} (from --data-dir) does not exist" in missing.stderr
+    assert f"Data folder {tmp_path / 'nowhere'} does not exist; the path came from --data-dir." in missing.stderr
 
 
 @pytest.mark.parametrize("command", ["fer", "nmt"])
@@ -241,6 +242,15 @@ def test_explore_nmt_missing_folder(tmp_path):
     assert "not found" in result.stderr
 
 
+def test_explore_nmt_rejects_a_fer_config(tmp_path):
+    fer_config = REPO_ROOT / "configs" / "smoke.py"
+    result = CliRunner().invoke(explore_main, ["nmt", "--config", str(fer_config), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"Config file {fer_config} is a facial-expression config (task='fer')" in result.stderr
+    assert "Train it with train_fer.py, or pass a translation config such as configs/nmt_base.py." in result.stderr
+    assert not (tmp_path / "nmt.md").exists()
+
+
 def test_explore_nmt_uses_config_data_block(tmp_path):
     sources = write_corpus(tmp_path / "corpus")
     config = tmp_path / "nmt_tiny.py"
@@ -248,6 +258,7 @@ def test_explore_nmt_uses_config_data_block(tmp_path):
         "import ml_collections\n\n\n"
         "def get_config():\n"
         "    config = ml_collections.ConfigDict()\n"
+        "    config.task = 'nmt'\n"
         "    config.seed = 3\n"
         "    config.data = ml_collections.ConfigDict()\n"
         f"    config.data.sources = {sources[:1]!r}\n"

@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from zoo.data.fer import CSV_LABEL_TO_ID, EMOTIONS, USAGE_PRIVATE_TEST, find_fer_source, load_fer
+from zoo.data.fer import CSV_LABEL_TO_ID, EMOTIONS, USAGE_PRIVATE_TEST, decode_gray48, find_fer_source, load_fer
 from zoo.data.paths import resolve_data_dir
 from zoo.data.splits import fer_splits, stratified_indices
 from zoo.errors import ConfigError, DataError
@@ -88,6 +88,19 @@ def test_missing_data_folder_message(tmp_path):
         find_fer_source(tmp_path / "nowhere")
 
 
+def test_default_data_folder_message_reads_plainly(monkeypatch, tmp_path):
+    monkeypatch.delenv("ZOO_DATA_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DataError) as raised:
+        find_fer_source(*resolve_data_dir(None))
+    message = str(raised.value)
+    assert message.startswith(
+        "Data folder data does not exist; the path came from the default ./data, because neither "
+        "--data-dir nor ZOO_DATA_DIR is set."
+    )
+    assert "(neither" not in message
+
+
 def test_folder_without_fer_names_paths_looked_at(tmp_path):
     with pytest.raises(DataError, match=r"FER-2013 not found under .*fer2013\.csv"):
         find_fer_source(tmp_path)
@@ -125,6 +138,33 @@ def test_corrupt_image_skipped_and_counted(small_fer):
     data = load_fer(small_fer, skip_corrupt=True)
     assert data.skipped == 1
     assert len(data.labels) == 63
+
+
+def test_empty_buffer_decodes_to_none():
+    assert decode_gray48(np.zeros(0, np.uint8)) == (None, False)
+
+
+def test_empty_image_file_is_named(small_fer):
+    (small_fer / "train" / "sad" / "Training_empty.jpg").write_bytes(b"")
+    with pytest.raises(DataError, match=r"Training_empty\.jpg.*data\.skip_corrupt=True"):
+        load_fer(small_fer)
+
+
+def test_empty_image_file_skipped_and_counted(small_fer):
+    (small_fer / "train" / "sad" / "Training_empty.jpg").write_bytes(b"")
+    data = load_fer(small_fer, skip_corrupt=True)
+    assert data.skipped == 1
+    assert len(data.labels) == 63
+
+
+def test_cache_dir_that_is_a_file_is_rejected(small_fer, tmp_path, monkeypatch):
+    not_a_folder = tmp_path / "cache.txt"
+    not_a_folder.write_text("")
+    monkeypatch.setenv("ZOO_CACHE_DIR", str(not_a_folder))
+    with pytest.raises(DataError, match=r"cache folder .*cache\.txt, from the environment variable ZOO_CACHE_DIR, "
+                                        r"is a file, not a folder\. Set ZOO_CACHE_DIR to a folder"):
+        load_fer(small_fer)
+    assert len(load_fer(small_fer, use_cache=False).labels) == 63
 
 
 @pytest.mark.parametrize(

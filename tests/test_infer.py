@@ -267,7 +267,8 @@ def test_emotion_workdir_without_checkpoint(tmp_path):
 def test_emotion_checkpoint_of_other_task(other_task_run):
     result = run_infer("emotion", ASTRONAUT, "--workdir", other_task_run)
     assert result.exit_code == 2
-    assert "contains a 'nmt' checkpoint, not a 'fer' one" in result.stderr
+    assert f"{other_task_run} holds a translation run (train_nmt.py), not a facial-expression run. " \
+           "Pass the --workdir of a train_fer.py run." in result.stderr
 
 
 @pytest.mark.skipif(

@@ -13,7 +13,7 @@ from flax import nnx
 
 from tests.conftest import REPO_ROOT, copy_sample
 from zoo.config import load_config
-from zoo.errors import CheckpointError
+from zoo.errors import CheckpointError, ConfigError
 from zoo.fer.task import FerTask, create_fer_model_from_config
 from zoo.fer.train import train_and_evaluate
 from zoo.training.loop import NonFiniteLossError, make_optimizer
@@ -76,7 +76,7 @@ def test_training_writes_every_output(small_fer, tmp_path):
 def test_workdir_of_another_model_is_rejected(small_fer, tmp_path):
     workdir = tmp_path / "run"
     train_and_evaluate(tiny_config("train.epochs=1"), workdir, str(small_fer.parent))
-    with pytest.raises(CheckpointError, match=r"contains a checkpoint of task 'fer', model \{'name': 'cnn_baseline'\}"):
+    with pytest.raises(ConfigError, match=r"other settings \(model\.name was \"cnn_baseline\", now \"cnn_bn\"\)"):
         train_and_evaluate(tiny_config("model.name=cnn_bn"), workdir, str(small_fer.parent))
 
 
@@ -89,8 +89,12 @@ def test_non_finite_loss_names_step_and_checkpoint(small_fer, tmp_path):
 def test_restore_model_rejects_other_task(small_fer, tmp_path):
     workdir = tmp_path / "run"
     train_and_evaluate(tiny_config("train.epochs=1"), workdir, str(small_fer.parent))
-    with pytest.raises(CheckpointError, match=r"contains a 'fer' checkpoint, not a 'nmt' one"):
+    with pytest.raises(CheckpointError) as raised:
         restore_model(workdir, "nmt", create_fer_model_from_config)
+    assert str(raised.value) == (
+        f"{workdir} holds a facial-expression run (train_fer.py), not a translation run. "
+        "Pass the --workdir of a train_nmt.py run."
+    )
 
 
 def test_restore_model_without_checkpoints(tmp_path):

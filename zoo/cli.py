@@ -84,3 +84,20 @@ def check_output_folder(folder: Path, option: str = "--out", file: Path | None =
         raise DataError(
             f"{failed}: cannot create the folder {first_missing} ({error.strerror or error}). {next_step}"
         ) from None
+
+
+@contextlib.contextmanager
+def explain_interrupt(workdir: str | Path):
+    """Turn Ctrl-C into a message on how to resume the run in `workdir`, and exit status 130."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        from zoo.training.checkpoint import LATEST, saved_epochs
+
+        epochs = saved_epochs(Path(workdir) / "checkpoints" / LATEST)
+        if epochs:
+            resume = f"resumes from the last checkpoint, saved after epoch {epochs[-1]}"
+        else:
+            resume = "starts it again, because no checkpoint was saved yet"
+        click.echo(f"Interrupted: training in {workdir} stopped. Running the same command again {resume}.", err=True)
+        sys.exit(130)

@@ -7,14 +7,43 @@ import importlib.util
 import json
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import ml_collections
 
 from zoo.errors import ConfigError
 
 
-def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> ml_collections.ConfigDict:
-    """Load the config file at `path`, apply `key=value` overrides, and return the locked config."""
+class TaskInfo(NamedTuple):
+    """The words and files that messages use for one task."""
+
+    description: str  # e.g. "facial-expression"
+    script: str  # the training script for the task's configs
+    example_config: str
+
+
+# The `task` key of every config, and of every checkpoint's meta, is one of these names.
+TASKS = {
+    "fer": TaskInfo("facial-expression", "train_fer.py", "configs/cnn4.py"),
+    "nmt": TaskInfo("translation", "train_nmt.py", "configs/nmt_base.py"),
+}
+
+
+def describe_run(task: str | None) -> str:
+    """Return the phrase that messages use for a run of `task`, e.g. "a translation run (train_nmt.py)"."""
+    if task in TASKS:
+        return f"a {TASKS[task].description} run ({TASKS[task].script})"
+    return f"a run of the unknown task {task!r}"
+
+
+def load_config(
+    path: str | Path, overrides: list[str] | tuple[str, ...] = (), task: str | None = None
+) -> ml_collections.ConfigDict:
+    """Load the config file at `path`, apply `key=value` overrides, and return the locked config.
+
+    With `task` ("fer" or "nmt"), a config written for the other task raises ConfigError
+    before the overrides are applied, because its keys would not match them.
+    """
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"Config file {path} not found; pass a file from configs/, e.g. configs/cnn4.py.")
@@ -28,9 +57,30 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
     if not hasattr(module, "get_config"):
         raise ConfigError(f"Config file {path} defines no get_config() function.")
     config = module.get_config()
+    if task is not None:
+        check_task(config, path, task)
     apply_overrides(config, overrides)
     config.lock()
     return config
+
+
+def check_task(config: ml_collections.ConfigDict, path: Path, task: str) -> None:
+    """Raise ConfigError when the config loaded from `path` is not a config of `task`."""
+    found = config.get("task")
+    if found == task:
+        return
+    expected = TASKS[task]
+    if found in TASKS:
+        raise ConfigError(
+            f"Config file {path} is a {TASKS[found].description} config (task={found!r}), but this command needs "
+            f"a {expected.description} config (task={task!r}). Train it with {TASKS[found].script}, or pass a "
+            f"{expected.description} config such as {expected.example_config}."
+        )
+    raise ConfigError(
+        f"Config file {path} has task={found!r}, but this command needs a {expected.description} config "
+        f"(task={task!r}). Set config.task = {task!r} in get_config(), or pass a config such as "
+        f"{expected.example_config}."
+    )
 
 
 def flat_keys(config: ml_collections.ConfigDict, prefix: str = "") -> list[str]:
@@ -70,19 +120,39 @@ def _parse_value(key: str, text: str, current):
         raise ConfigError(f"--set {key}={text} is invalid; {key} takes true or false.")
     if isinstance(current, str) or current is None:
         return text
+    expected = _expected_value(key, current)
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError):
-        raise ConfigError(f"--set {key}={text} is invalid; {key} takes a {type(current).__name__}.") from None
+        raise ConfigError(f"--set {key}={text} is invalid; {key} takes {expected}.") from None
     if isinstance(current, float) and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if isinstance(current, (list, tuple)) and isinstance(value, (list, tuple)):
         return type(current)(value)
     if type(value) is not type(current):
-        raise ConfigError(
-            f"--set {key}={text} is invalid; {key} takes a {type(current).__name__}, got {type(value).__name__}."
-        )
+        raise ConfigError(f"--set {key}={text} is invalid; {key} takes {expected}, not {_kind_of(value)}.")
     return value
+
+
+def _expected_value(key: str, current) -> str:
+    """Return the kind of value `key` takes, with an example `--set` value that parses."""
+    if isinstance(current, int):
+        return f"an integer, e.g. {key}={current}"
+    if isinstance(current, float):
+        return f"a number, e.g. {key}={current}"
+    if isinstance(current, (list, tuple)) and current and all(isinstance(item, (int, float)) for item in current):
+        first = current[0]
+        second = current[1] if len(current) > 1 else 2 * first
+        return f"a comma-separated list, e.g. {key}={first},{second}"
+    if isinstance(current, (list, tuple)):
+        return f"a list in Python syntax, e.g. {key}={list(current[:1])!r}"
+    return f"a {type(current).__name__}"
+
+
+def _kind_of(value) -> str:
+    kinds = {bool: "true or false", int: "an integer", float: "a number", str: "a string", tuple: "a list",
+             list: "a list", dict: "a dict"}
+    return kinds.get(type(value), f"a {type(value).__name__}")
 
 
 def config_to_json(config: ml_collections.ConfigDict) -> str:

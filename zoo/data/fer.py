@@ -83,12 +83,10 @@ def find_fer_source(data_dir: Path, described_as: str = "--data-dir") -> Path:
             return candidate
     looked = ", ".join(str(c) for c in candidates)
     if not data_dir.exists():
-        raise DataError(
-            f"Data folder {data_dir} (from {described_as}) does not exist. {HOW_TO_GET}"
-        )
+        raise DataError(f"Data folder {data_dir} does not exist; the path came from {described_as}. {HOW_TO_GET}")
     raise DataError(
-        f"FER-2013 not found under {data_dir} (from {described_as}); looked for train/ and test/ "
-        f"folders or fer2013.csv at: {looked}. {HOW_TO_GET}"
+        f"FER-2013 not found under {data_dir}, a path that came from {described_as}. Looked for train/ and "
+        f"test/ folders or fer2013.csv at: {looked}. {HOW_TO_GET}"
     )
 
 
@@ -106,16 +104,17 @@ def load_fer(source: Path, *, skip_corrupt: bool = False, use_cache: bool = True
     key = hashlib.sha256(
         json.dumps([CACHE_VERSION, str(source.resolve()), skip_corrupt, fingerprint]).encode()
     ).hexdigest()[:20]
+    if not use_cache:
+        return loader()
     cache_path = cache_dir() / f"fer2013-{key}.npz"
-    if use_cache and cache_path.is_file():
+    if cache_path.is_file():
         try:
             return _read_cache(cache_path, source)
         except (OSError, ValueError, KeyError):
             cache_path.unlink(missing_ok=True)  # a cache cut short by a killed run is rebuilt
 
     data = loader()
-    if use_cache:
-        _write_cache(cache_path, data)
+    _write_cache(cache_path, data)
     return data
 
 
@@ -152,7 +151,12 @@ def _usage_from_name(name: str, split: str) -> int:
 
 
 def decode_gray48(buffer: np.ndarray) -> tuple[np.ndarray | None, bool]:
-    """Decode an encoded image to (48, 48) uint8 grayscale; return (image or None, whether it was converted)."""
+    """Decode an encoded image to (48, 48) uint8 grayscale; return (image or None, whether it was converted).
+
+    An empty buffer (a 0-byte file) returns None like any other unreadable image.
+    """
+    if buffer.size == 0:
+        return None, False  # cv2.imdecode raises on an empty buffer instead of returning None
     image = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
     if image is None or image.size == 0:
         return None, False

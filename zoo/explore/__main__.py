@@ -54,7 +54,7 @@ def nmt(data_dir, config_path, out):
         if config_path:
             from zoo.config import load_config
 
-            config = load_config(config_path)
+            config = load_config(config_path, task="nmt")
             sources = list(config.data.sources)
             options = {"val_fraction": config.data.val_fraction, "test_fraction": config.data.test_fraction,
                        "seed": config.seed, "max_words": config.data.max_words or None}

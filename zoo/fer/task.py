@@ -15,6 +15,9 @@ from zoo.data.fer import EMOTIONS
 from zoo.models import create_fer_model
 from zoo.training.augment import augment
 
+# Values of train.dtype, the compute dtype; parameters stay float32 with either.
+DTYPES = ("float32", "bfloat16")
+
 
 def model_options(config: ml_collections.ConfigDict) -> dict:
     """Return the constructor options of `config.model` (everything but `name`), plus the compute dtype."""

@@ -8,14 +8,17 @@ from pathlib import Path
 
 import ml_collections
 import numpy as np
+from flax import nnx
 
+from zoo.config_checks import require_choice, require_fraction, require_non_negative
 from zoo.data.fer import EMOTIONS, find_fer_source, load_fer
 from zoo.data.paths import resolve_data_dir
-from zoo.data.splits import SPLITS, fer_splits
+from zoo.data.splits import SPLITS, VALIDATION_CHOICES, fer_splits
 from zoo.fer.evaluate import confusion_matrix, per_class_scores, predict_probabilities, split_metrics
-from zoo.fer.task import FerTask
+from zoo.fer.task import DTYPES, FerTask, create_fer_model_from_config
 from zoo.models import count_params
-from zoo.training.loop import train
+from zoo.training.loop import check_train_config, train
+from zoo.training.resume import prepare_run_folder
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +28,26 @@ SPLIT_DESCRIPTIONS = {
     "test": "PrivateTest",
     "test_all": "the whole test folder (PublicTest + PrivateTest)",
 }
+
+
+def check_fer_config(config: ml_collections.ConfigDict) -> None:
+    """Raise ConfigError for an invalid value in a FER config; reads no data.
+
+    Builds the model abstractly (shapes only, no weights), so an unknown model.name or an
+    option its constructor does not take fails here too.
+    """
+    check_train_config(config)
+    require_choice(config, "data.validation", VALIDATION_CHOICES)
+    require_fraction(config, "data.val_fraction")
+    require_fraction(config, "data.subset", allow_one=True)
+    require_choice(config, "train.dtype", DTYPES)
+    require_fraction(config, "train.augment.zoom", allow_zero=True)
+    for key in config.model.keys():
+        if key.endswith("dropout"):
+            require_fraction(config, f"model.{key}", allow_zero=True)
+        elif key == "l2":
+            require_non_negative(config, "model.l2")
+    nnx.eval_shape(lambda: create_fer_model_from_config(config, nnx.Rngs(config.seed)))
 
 
 def load_splits(config: ml_collections.ConfigDict, data_dir: str | None) -> dict:
@@ -46,7 +69,8 @@ def load_splits(config: ml_collections.ConfigDict, data_dir: str | None) -> dict
 
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str | Path, data_dir: str | None = None) -> dict:
     """Train the configured FER model in `workdir` (resuming if possible) and write report.json; return the report."""
-    workdir = Path(workdir)
+    check_fer_config(config)
+    workdir = prepare_run_folder(workdir, config, "fer")
     splits = load_splits(config, data_dir)
     task = FerTask(config, splits)
     result = train(task, config, workdir, task_name="fer")

@@ -10,18 +10,85 @@ from typing import Any
 import ml_collections
 from flax import nnx
 
+from zoo.config_checks import (
+    require,
+    require_choice,
+    require_fraction,
+    require_int,
+    require_non_negative,
+    require_positive,
+)
 from zoo.data.corpora import SPLITS, Pair, load_corpus
 from zoo.models import count_params
-from zoo.nmt.task import NmtTask, tokenizers_from_extras
-from zoo.nmt.tokenizers import Tokenizer
+from zoo.nmt.task import NmtTask, check_bucket_lengths, tokenizers_from_extras
+from zoo.nmt.tokenizers import SPECIAL_TOKENS, TOKENIZER_KINDS, Tokenizer
 from zoo.nmt.translate import score_translations, translate_sentences
 from zoo.training.checkpoint import LATEST, Checkpoints
-from zoo.training.loop import train
+from zoo.training.loop import check_train_config, train
+from zoo.training.resume import prepare_run_folder
 from zoo.training.steps import evaluate, make_eval_step, split_model
 
 log = logging.getLogger(__name__)
 
 TASK_NAME = "nmt"
+
+
+# Model options that are layer sizes; options ending in "dropout" are rates.
+MODEL_SIZES = ("embed_dim", "hidden", "dense", "attention_dim")
+# Vocabulary size for building the model abstractly, before any tokenizer is fitted.
+PLACEHOLDER_VOCAB_SIZE = 16
+
+
+def check_nmt_config(config: ml_collections.ConfigDict) -> None:
+    """Raise ConfigError for an invalid value in a translation config; reads no corpus.
+
+    Builds the model abstractly (shapes only, placeholder vocabulary sizes), so an unknown
+    model.name or an option its constructor does not take fails here too.
+    """
+    check_train_config(config)
+    _check_data_config(config)
+    for key, value in config.model.items():
+        if key in MODEL_SIZES and value is not None:
+            require_int(config, f"model.{key}", 1)
+        elif key.endswith("dropout"):
+            require_fraction(config, f"model.{key}", allow_zero=True)
+    for key in ("decode.beam_size", "decode.batch_size"):
+        require_int(config, key, 1)
+    require_int(config, "decode.samples", 0)
+    require_non_negative(config, "decode.alpha")
+    require_positive(config, "decode.length_ratio")
+    require(
+        config, "decode.probes", lambda probes: all(isinstance(probe, str) for probe in probes),
+        'a list of English sentences, e.g. ["in front of her house"]',
+    )
+    _build_abstract_model(config)
+
+
+def _check_data_config(config: ml_collections.ConfigDict) -> None:
+    require(config, "data.sources", lambda sources: len(sources) > 0, "a list of at least one corpus source")
+    require_fraction(config, "data.val_fraction", allow_zero=True)
+    require_fraction(config, "data.test_fraction", allow_zero=True)
+    left_after_val = 1 - config.data.val_fraction
+    require(config, "data.test_fraction", lambda fraction: fraction < left_after_val,
+            f"below 1 - data.val_fraction = {left_after_val:g}, so that pairs are left for training")
+    require_int(config, "data.max_words", 0)
+    require_choice(config, "data.tokenizer", TOKENIZER_KINDS)
+    require_int(config, "data.vocab_size", len(SPECIAL_TOKENS) + 1)
+    require_int(config, "data.max_vocab", 0)
+    require(config, "data.max_vocab", lambda size: size == 0 or size > len(SPECIAL_TOKENS),
+            f"0 (no limit) or more than the {len(SPECIAL_TOKENS)} special tokens")
+    require_int(config, "data.min_count", 1)
+    check_bucket_lengths(config.data.bucket_lengths)
+
+
+def _build_abstract_model(config: ml_collections.ConfigDict) -> None:
+    """Build the model of `config` with shapes only, raising ConfigError for an unknown name or option."""
+    from zoo.nmt.models import create_model
+
+    options = {key: value for key, value in config.model.to_dict().items() if key != "name"}
+    nnx.eval_shape(lambda: create_model(
+        config.model.name, PLACEHOLDER_VOCAB_SIZE, PLACEHOLDER_VOCAB_SIZE, rngs=nnx.Rngs(config.seed), **options
+    ))
 
 
 def load_splits(config: ml_collections.ConfigDict, data_dir: str | Path | None) -> dict[str, list[Pair]]:
@@ -76,7 +143,8 @@ def train_and_evaluate(
     translations to read, and the translations of the config's `decode.probes` sentences, so
     that runs can be compared on the same inputs.
     """
-    workdir = Path(workdir)
+    check_nmt_config(config)
+    workdir = prepare_run_folder(workdir, config, TASK_NAME)
     splits = load_splits(config, data_dir)
     task = NmtTask(config, splits, tokenizers=saved_tokenizers(workdir))
     log.info(

@@ -10,8 +10,9 @@ import jax.numpy as jnp
 import ml_collections
 from flax import nnx
 
+from zoo.config import TASKS
 from zoo.errors import CheckpointError
-from zoo.training.checkpoint import BEST, LATEST, Checkpoints
+from zoo.training.checkpoint import BEST, LATEST, Checkpoints, check_run_task
 from zoo.training.loop import make_optimizer
 from zoo.training.steps import split_model
 
@@ -51,11 +52,7 @@ def restore_model(
         meta = checkpoints.read_meta(kind)
         if meta is None:
             raise CheckpointError(f"{directory} contains no complete checkpoint; train a model into {workdir} first.")
-        if meta.get("task") != task_name:
-            raise CheckpointError(
-                f"{workdir} contains a {meta.get('task')!r} checkpoint, not a {task_name!r} one; "
-                f"pass the --workdir of a {task_name} run."
-            )
+        check_run_task(meta, task_name, workdir, f"Pass the --workdir of a {TASKS[task_name].script} run.")
         config = ml_collections.ConfigDict(meta["config"])
         model = create_model(config, nnx.Rngs(config.seed))
         graphdef, params, rest = split_model(model)
