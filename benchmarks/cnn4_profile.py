@@ -80,7 +80,8 @@ def conv_layer_call(convolve):
 
     def call(self, x, *, train=False, key=None):
         conv = self.conv
-        y = convolve(x, conv.kernel[...], conv.padding)
+        # A layer built 'valid' holds a 'same' nnx.Conv and a crop; hand the rewrite the original padding.
+        y = convolve(x, conv.kernel[...], "VALID" if self.crop else conv.padding)
         if conv.bias is not None:
             y = y + conv.bias[...]
         return jax.nn.relu(y) if self.relu else y

@@ -63,15 +63,33 @@ def test_unknown_model_option_is_named():
         create_fer_model("cnn4", width=3, rngs=nnx.Rngs(0))
 
 
-def test_valid_conv_matches_lax_valid_convolution():
+@pytest.mark.parametrize("padding, size, kernel_size", [("VALID", 8, 3), ("SAME", 10, 3), ("SAME", 10, 5)])
+def test_conv_matches_lax_convolution(padding, size, kernel_size):
     from zoo.models.layers import Conv
 
-    layer = Conv(4, 8, padding="VALID", rngs=nnx.Rngs(0))
+    layer = Conv(4, 8, kernel_size, padding=padding, rngs=nnx.Rngs(0))
+    layer.conv.bias[...] = jax.random.normal(jax.random.key(2), (8,))
     x = jax.random.normal(jax.random.key(1), (2, 10, 10, 4))
     expected = jax.lax.conv_general_dilated(
-        x, layer.conv.kernel[...], (1, 1), "VALID", dimension_numbers=("NHWC", "HWIO", "NHWC")
+        x, layer.conv.kernel[...], (1, 1), padding, dimension_numbers=("NHWC", "HWIO", "NHWC")
     )
     expected = jax.nn.relu(expected + layer.conv.bias[...])
     output = layer(x)
-    assert output.shape == (2, 8, 8, 8)
+    assert layer.use_im2col
+    assert output.shape == (2, size, size, 8)
     assert jnp.allclose(output, expected, atol=1e-5)
+
+
+def test_conv_gradient_matches_lax_convolution():
+    from zoo.models.layers import Conv
+
+    layer = Conv(3, 5, padding="VALID", relu=False, rngs=nnx.Rngs(0))
+    x = jax.random.normal(jax.random.key(1), (2, 7, 7, 3))
+    kernel = layer.conv.kernel[...]
+
+    def lax_loss(kernel):
+        y = jax.lax.conv_general_dilated(x, kernel, (1, 1), "VALID", dimension_numbers=("NHWC", "HWIO", "NHWC"))
+        return jnp.sum(jnp.sin(y))
+
+    grads = nnx.grad(lambda model: jnp.sum(jnp.sin(model(x))))(layer)
+    assert jnp.allclose(grads["conv"]["kernel"][...], jax.grad(lax_loss)(kernel), atol=1e-4)
