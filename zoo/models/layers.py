@@ -37,8 +37,8 @@ class Conv(nnx.Module):
 
     On the CPU backend, stride-1 convolutions with odd kernels run as `im2col_conv`. That made
     cnn4's whole train step 1.21× faster than `lax.conv_general_dilated` on a 2-core x86 CPU
-    (benchmarks/cnn4_profile.py, batch 32). Other backends keep `nnx.Conv`, whose GPU
-    convolutions are not written for this layout. The parameters are those of `nnx.Conv` either way.
+    (benchmarks/cnn4_profile.py, batch 32). Other backends keep `nnx.Conv`, because the rewrite
+    was measured only on the CPU. The parameters are those of `nnx.Conv` either way.
     """
 
     def __init__(self, in_features, out_features, kernel_size=3, *, padding="SAME", strides=1,
