@@ -171,3 +171,20 @@ def test_report_rejects_missing_split(tmp_path, missing):
     (run / "report.json").write_text(json.dumps(report))
     with pytest.raises(DataError, match=f"is missing splits.{missing}"):
         write_report([run], tmp_path / "page.md")
+
+
+def test_report_budget_and_target_table(tmp_path):
+    # write_run's epochs end at 0.5, 1.0 and 1.5 minutes with validation accuracy 0.18, 0.36 and 0.54.
+    run = write_run(tmp_path / "runs" / "fast", "cnn_bn", (0.9, 0.54, 0.55, 0.55))
+    markdown, _ = write_report([run], tmp_path / "page.md", budget_minutes=1.2, target_accuracy=0.3)
+    assert "| fast | 0.3600 | 1.0 | 1.0 |" in markdown
+
+    markdown, _ = write_report([run], tmp_path / "page.md", budget_minutes=0.2, target_accuracy=0.9)
+    assert "| fast | no epoch ended | – | not met |" in markdown
+
+
+def test_report_cli_rejects_bad_target(tmp_path):
+    run = write_run(tmp_path / "runs" / "fast", "cnn_bn", (0.9, 0.54, 0.55, 0.55))
+    result = CliRunner().invoke(main, [str(run), "--out", str(tmp_path / "page.md"), "--target-accuracy", "60"])
+    assert result.exit_code == 2
+    assert "60" in result.output

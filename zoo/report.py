@@ -134,8 +134,12 @@ def read_validation_timeline(run_dir: Path) -> list[tuple[float, float]]:
     return [(float(row["wall_time_s"]), float(row["val_accuracy"])) for row in rows]
 
 
-def plot_time_to_accuracy(names: list[str], run_dirs: list[Path], path: Path) -> bool:
-    """Plot validation accuracy against training wall-clock minutes for every run; return whether any had data."""
+def plot_time_to_accuracy(names: list[str], run_dirs: list[Path], path: Path, *, budget_minutes: float | None = None,
+                          target_accuracy: float | None = None) -> bool:
+    """Plot validation accuracy against training wall-clock minutes for every run; return whether any had data.
+
+    A time budget is drawn as a vertical dashed line and a target accuracy as a horizontal one.
+    """
     timelines = [(name, read_validation_timeline(run_dir)) for name, run_dir in zip(names, run_dirs)]
     timelines = [(name, points) for name, points in timelines if points]
     if not timelines:
@@ -145,6 +149,10 @@ def plot_time_to_accuracy(names: list[str], run_dirs: list[Path], path: Path) ->
         minutes = [0.0] + [seconds / 60 for seconds, _ in points]
         accuracies = [float("nan")] + [accuracy for _, accuracy in points]
         axis.plot(minutes, accuracies, marker="o", label=name)
+    if budget_minutes is not None:
+        axis.axvline(budget_minutes, color="grey", linestyle="--", label=f"budget, {budget_minutes:g} min")
+    if target_accuracy is not None:
+        axis.axhline(target_accuracy, color="red", linestyle="--", label=f"target, {target_accuracy:g}")
     axis.set_xlabel("training wall clock, minutes (compilation and validation included)")
     axis.set_ylabel("validation accuracy")
     axis.grid(alpha=0.3)
@@ -154,6 +162,28 @@ def plot_time_to_accuracy(names: list[str], run_dirs: list[Path], path: Path) ->
     figure.savefig(path, dpi=110)
     plt.close(figure)
     return True
+
+
+def time_to_accuracy_table(names: list[str], run_dirs: list[Path], budget_minutes: float | None,
+                           target_accuracy: float | None) -> str:
+    """Return a markdown table per run: best validation accuracy within the budget, and when the target was first met."""
+    lines = ["| run | best val. acc. within budget | at minute | target first met at minute |", "|---|---:|---:|---:|"]
+    for name, run_dir in zip(names, run_dirs):
+        points = read_validation_timeline(run_dir)
+        if not points:
+            continue
+        limit = float("inf") if budget_minutes is None else 60 * budget_minutes
+        inside = [(seconds, accuracy) for seconds, accuracy in points if seconds <= limit]
+        best, at = "no epoch ended", "–"
+        if inside:
+            seconds, accuracy = max(inside, key=lambda point: point[1])
+            best, at = f"{accuracy:.4f}", f"{seconds / 60:.1f}"
+        first = "–"
+        if target_accuracy is not None:
+            met = [seconds for seconds, accuracy in points if accuracy >= target_accuracy]
+            first = f"{met[0] / 60:.1f}" if met else "not met"
+        lines.append(f"| {name} | {best} | {at} | {first} |")
+    return "\n".join(lines)
 
 
 def plot_confusion_matrix(matrix: np.ndarray, labels: list[str], path: Path, title: str) -> None:
@@ -178,8 +208,13 @@ def plot_confusion_matrix(matrix: np.ndarray, labels: list[str], path: Path, tit
     plt.close(figure)
 
 
-def write_report(run_dirs: list[Path], out: Path) -> tuple[str, list[Path]]:
-    """Write the comparison page `out` and its figures beside it; return the markdown and the files written."""
+def write_report(run_dirs: list[Path], out: Path, *, budget_minutes: float | None = None,
+                 target_accuracy: float | None = None) -> tuple[str, list[Path]]:
+    """Write the comparison page `out` and its figures beside it; return the markdown and the files written.
+
+    `budget_minutes` and `target_accuracy` add a time budget and a target to the time-to-accuracy
+    figure, and a table of what each run reached within the budget.
+    """
     if not run_dirs:
         raise DataError("No run folders given; pass one or more --workdir folders of train_fer.py runs.")
     reports = [read_report(run_dir) for run_dir in run_dirs]
@@ -208,7 +243,8 @@ def write_report(run_dirs: list[Path], out: Path) -> tuple[str, list[Path]]:
         sections.append(f"No curves.png in: {', '.join(missing_curves)}.")
 
     timeline_path = out.with_name(f"{out.stem}_time_to_accuracy.png")
-    if plot_time_to_accuracy(names, run_dirs, timeline_path):
+    if plot_time_to_accuracy(names, run_dirs, timeline_path, budget_minutes=budget_minutes,
+                             target_accuracy=target_accuracy):
         written.append(timeline_path)
         sections.append("## Time to accuracy")
         sections.append(
@@ -216,6 +252,8 @@ def write_report(run_dirs: list[Path], out: Path) -> tuple[str, list[Path]]:
             "`wall_time_s` column of metrics.csv, summed over resumed parts), on the machine each run used."
         )
         sections.append(f"![validation accuracy against wall clock]({os.path.relpath(timeline_path, out.parent)})")
+        if budget_minutes is not None or target_accuracy is not None:
+            sections.append(time_to_accuracy_table(names, run_dirs, budget_minutes, target_accuracy))
 
     sections.append(f"## Best run: {names[best]} ({best_report['model']})")
     if "confusion_matrix" in test:
@@ -242,12 +280,16 @@ def write_report(run_dirs: list[Path], out: Path) -> tuple[str, list[Path]]:
               help="Markdown page to write, e.g. docs/experiments.md. Its figures are written beside it as "
                    "<name>_curves.png, <name>_time_to_accuracy.png and <name>_confusion.png; existing files "
                    "are overwritten.")
-def main(run_dirs, out):
+@click.option("--budget-minutes", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Training time budget to mark on the time-to-accuracy figure, in minutes.")
+@click.option("--target-accuracy", type=click.FloatRange(0, 1), default=None,
+              help="Validation accuracy to mark on the time-to-accuracy figure, e.g. 0.6.")
+def main(run_dirs, out, budget_minutes, target_accuracy):
     """Compare finished FER runs (train_fer.py --workdir folders): ablation table, curves, confusion matrix."""
     configure_logging()
     with exit_on_user_error():
         check_output_file(out, None)
-        _, written = write_report(list(run_dirs), out)
+        _, written = write_report(list(run_dirs), out, budget_minutes=budget_minutes, target_accuracy=target_accuracy)
         names = [str(path) for path in written]
         listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
         click.echo(f"Wrote {listed}.")
