@@ -19,11 +19,14 @@ def main(config_path, data_dir, workdir, overrides):
     with exit_on_user_error():
         from pathlib import Path
 
-        from zoo.config import load_config
+        from zoo.config import load_config, resolve_config_path
         from zoo.nmt.train import train_and_evaluate
 
-        config = load_config(config_path, overrides, task="nmt")
-        workdir = workdir or str(Path("runs") / Path(config_path).stem)
+        resolved = resolve_config_path(config_path, "nmt")
+        if resolved != Path(config_path):
+            click.echo(f"Using {resolved}, the translation config named like {config_path}.", err=True)
+        config = load_config(resolved, overrides, task="nmt")
+        workdir = workdir or str(Path("runs") / resolved.stem)
         with explain_interrupt(workdir):
             report = train_and_evaluate(config, workdir, data_dir)
         test = report["splits"]["test"]

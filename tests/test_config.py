@@ -134,3 +134,21 @@ def test_flat_keys_are_dotted():
     keys = flat_keys(load_config(CONFIGS / "smoke.py"))
     assert "train.early_stopping.patience" in keys
     assert "model.name" in keys
+
+
+@pytest.mark.parametrize("given, expected", [
+    ("smoke.py", "nmt_smoke.py"), ("lstm.py", "nmt_lstm.py"), ("nmt_gru.py", "nmt_gru.py"), ("cnn4.py", "cnn4.py"),
+])
+def test_translation_config_names_resolve(given, expected):
+    from zoo.config import resolve_config_path
+
+    assert resolve_config_path(CONFIGS / given, "nmt") == CONFIGS / expected
+    assert resolve_config_path(CONFIGS / given, "fer") == CONFIGS / given
+
+
+def test_translation_config_of_own_name_is_kept(tmp_path):
+    from zoo.config import resolve_config_path
+
+    (tmp_path / "mine.py").write_text("import ml_collections\n\ndef get_config():\n    return ml_collections.ConfigDict({'task': 'nmt'})\n")
+    (tmp_path / "nmt_mine.py").write_text("")
+    assert resolve_config_path(tmp_path / "mine.py", "nmt") == tmp_path / "mine.py"

@@ -20,12 +20,13 @@ class TaskInfo(NamedTuple):
     description: str  # e.g. "facial-expression"
     script: str  # the training script for the task's configs
     example_config: str
+    config_prefix: str  # file-name prefix of the task's configs in configs/, "" for none
 
 
 # The `task` key of every config, and of every checkpoint's meta, is one of these names.
 TASKS = {
-    "fer": TaskInfo("facial-expression", "train_fer.py", "configs/cnn4.py"),
-    "nmt": TaskInfo("translation", "train_nmt.py", "configs/nmt_base.py"),
+    "fer": TaskInfo("facial-expression", "train_fer.py", "configs/cnn4.py", ""),
+    "nmt": TaskInfo("translation", "train_nmt.py", "configs/nmt_base.py", "nmt_"),
 }
 
 
@@ -36,14 +37,8 @@ def describe_run(task: str | None) -> str:
     return f"a run of the unknown task {task!r}"
 
 
-def load_config(
-    path: str | Path, overrides: list[str] | tuple[str, ...] = (), task: str | None = None
-) -> ml_collections.ConfigDict:
-    """Load the config file at `path`, apply `key=value` overrides, and return the locked config.
-
-    With `task` ("fer" or "nmt"), a config written for the other task raises ConfigError
-    before the overrides are applied, because its keys would not match them.
-    """
+def read_config(path: str | Path) -> ml_collections.ConfigDict:
+    """Run the `get_config()` of the config file at `path` and return its (unlocked) config."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"Config file {path} not found; pass a file from configs/, e.g. configs/cnn4.py.")
@@ -56,7 +51,36 @@ def load_config(
     spec.loader.exec_module(module)
     if not hasattr(module, "get_config"):
         raise ConfigError(f"Config file {path} defines no get_config() function.")
-    config = module.get_config()
+    return module.get_config()
+
+
+def resolve_config_path(path: str | Path, task: str) -> Path:
+    """Return `path`, or the task's config of the same name when `path` is missing or another task's.
+
+    Translation configs are named `nmt_<name>.py` beside the FER ones, so `train_nmt.py --config
+    configs/smoke.py` means configs/nmt_smoke.py. A file that is itself a config of `task` is
+    always used as given.
+    """
+    path = Path(path)
+    prefix = TASKS[task].config_prefix
+    sibling = path.with_name(prefix + path.name)
+    if not prefix or path.name.startswith(prefix) or not sibling.is_file():
+        return path
+    if path.is_file() and read_config(path).get("task") == task:
+        return path
+    return sibling
+
+
+def load_config(
+    path: str | Path, overrides: list[str] | tuple[str, ...] = (), task: str | None = None
+) -> ml_collections.ConfigDict:
+    """Load the config file at `path`, apply `key=value` overrides, and return the locked config.
+
+    With `task` ("fer" or "nmt"), a config written for the other task raises ConfigError
+    before the overrides are applied, because its keys would not match them.
+    """
+    path = Path(path)
+    config = read_config(path)
     if task is not None:
         check_task(config, path, task)
     apply_overrides(config, overrides)
