@@ -1,4 +1,4 @@
-"""Profile of cnn4's train step in zoo, and the time two other ways of writing its convolutions would save.
+"""Profile of cnn4's train step in zoo, and what other ways of writing its convolutions cost.
 
     python benchmarks/cnn4_profile.py [--batch-size 32] [--rounds 3] [--steps 2]
 
@@ -7,16 +7,15 @@ Three tables, each from alternating rounds:
 1. the parts of zoo's step: inference forward, train-mode forward, the gradient, the Adam
    update, and the whole step;
 2. forward + backward (gradient of sum(y²) with respect to input and kernel) of each 3×3
-   convolution of cnn4 on its real input shape, in zoo's form (`lax.conv_general_dilated`,
-   which `nnx.Conv` calls), in PyTorch, and in two rewrites:
+   convolution of cnn4 on its real input shape, written three ways and in PyTorch:
+   * "lax conv": `lax.conv_general_dilated`, which `nnx.Conv` calls;
    * "SAME + crop": a 'valid' 3×3 convolution computed as a 'same' one whose one-pixel border
      is cropped off (identical values);
    * "im2col": the nine shifted views of the input concatenated on the feature axis and
      multiplied by the kernel reshaped to (9·C_in, C_out), so that forward and backward are
-     matrix products;
-3. the whole train step with `zoo.models.layers.Conv` temporarily switched to each rewrite.
-
-The rewrites live in this script only: they show what a change to `Conv` would buy.
+     matrix products. This is zoo's form on the CPU (`zoo.models.layers.im2col_conv`);
+3. the whole train step with `zoo.models.layers.Conv` as it is and temporarily switched to the
+   two other forms.
 """
 
 from __future__ import annotations
@@ -61,18 +60,9 @@ def same_then_crop(x_BHWC, kernel_KKIO, padding):
     return y
 
 
-def im2col(x_BHWC, kernel_KKIO, padding):
-    """Return the convolution as one matrix product over the kh·kw shifted views of the input."""
-    kh, kw, c_in, c_out = kernel_KKIO.shape
-    if padding == "SAME":
-        x_BHWC = jnp.pad(x_BHWC, ((0, 0), (kh // 2, kh // 2), (kw // 2, kw // 2), (0, 0)))
-    height, width = x_BHWC.shape[1] - kh + 1, x_BHWC.shape[2] - kw + 1
-    views = [x_BHWC[:, i:i + height, j:j + width, :] for i in range(kh) for j in range(kw)]
-    columns_BHWF = jnp.concatenate(views, axis=-1)  # F = kh·kw·C_in, ordered as the kernel's (kh, kw, C_in)
-    return columns_BHWF @ kernel_KKIO.reshape(kh * kw * c_in, c_out)
-
-
-REWRITES = {"SAME + crop": same_then_crop, "im2col": im2col}
+# The forms of a convolution that the tables compare; "im2col" is what zoo's Conv runs on the CPU.
+FORMS = {"lax conv": lax_conv, "SAME + crop": same_then_crop, "im2col": layers.im2col_conv}
+ZOO_FORM = "im2col"
 
 
 def conv_layer_call(convolve):
@@ -80,8 +70,7 @@ def conv_layer_call(convolve):
 
     def call(self, x, *, train=False, key=None):
         conv = self.conv
-        # A layer built 'valid' holds a 'same' nnx.Conv and a crop; hand the rewrite the original padding.
-        y = convolve(x, conv.kernel[...], "VALID" if self.crop else conv.padding)
+        y = convolve(x, conv.kernel[...], conv.padding)
         if conv.bias is not None:
             y = y + conv.bias[...]
         return jax.nn.relu(y) if self.relu else y
@@ -145,9 +134,9 @@ def convolution_sides(batch_size: int, side: int, c_in: int, c_out: int, padding
     """Return forward+backward timers of one convolution shape: zoo's form, each rewrite, and PyTorch."""
     x = jax.random.normal(jax.random.key(0), (batch_size, side, side, c_in))
     kernel = 0.05 * jax.random.normal(jax.random.key(1), (3, 3, c_in, c_out))
-    forms = {"zoo (lax conv)": lax_conv, **REWRITES}
+    forms = dict(FORMS)
     if padding == "SAME":
-        del forms["SAME + crop"]  # the very computation of zoo's form
+        del forms["SAME + crop"]  # the very computation of "lax conv"
     sides = {}
     for label, convolve in forms.items():
         gradient = jax.jit(jax.grad(lambda x, k, convolve=convolve: jnp.sum(convolve(x, k, padding) ** 2),
@@ -166,11 +155,13 @@ def convolution_sides(batch_size: int, side: int, c_in: int, c_out: int, padding
 
 
 def whole_step_sides(batch_size: int) -> dict:
-    """Return timers of the whole train step with `Conv` as it is and switched to each rewrite."""
+    """Return timers of the whole train step with `Conv` as it is and switched to each other form."""
     original = layers.Conv.__call__
     sides = {"zoo as it is": TrainStepTimer(fer_workload("cnn4", batch_size))}
     try:
-        for label, convolve in REWRITES.items():
+        for label, convolve in FORMS.items():
+            if label == ZOO_FORM:
+                continue
             layers.Conv.__call__ = conv_layer_call(convolve)
             timer = TrainStepTimer(fer_workload("cnn4", batch_size))
             timer.run()  # trace while the rewrite is in place
@@ -181,12 +172,12 @@ def whole_step_sides(batch_size: int) -> dict:
 
 
 def check_rewrites_match() -> None:
-    """Fail unless every rewrite gives zoo's convolution values on a small random input."""
+    """Fail unless every form gives the values of `lax.conv_general_dilated` on a small random input."""
     x = jax.random.normal(jax.random.key(2), (2, 9, 9, 4))
     kernel = jax.random.normal(jax.random.key(3), (3, 3, 4, 5))
     for padding in ("SAME", "VALID"):
         expected = lax_conv(x, kernel, padding)
-        for label, convolve in REWRITES.items():
+        for label, convolve in FORMS.items():
             np.testing.assert_allclose(convolve(x, kernel, padding), expected, rtol=1e-4, atol=1e-4,
                                        err_msg=f"{label}, {padding}")
 
@@ -220,7 +211,7 @@ def main(batch_size, rounds, steps, warmup):
         medians = harness.alternate(convolution_sides(batch_size, *shape), **runs)
         side, c_in, c_out, padding = shape
         for label, times in medians.items():
-            speed = harness.speed_ratio(times, medians["zoo (lax conv)"])
+            speed = harness.speed_ratio(times, medians[ZOO_FORM])
             rows.append([f"{name} {side}×{side}×{c_in}→{c_out} {padding.lower()}", label,
                          harness.milliseconds(times), f"{speed:.2f}×"])
     print(harness.markdown_table(["convolution", "written as", "ms", "speed vs zoo's form"], rows))

@@ -105,13 +105,13 @@ class TorchTrainer:
 @click.option("--torch-threads", default=os.cpu_count(), show_default=True,
               help="Threads for PyTorch (torch.set_num_threads).")
 @click.option("--warmup", default=2, show_default=True, help="Untimed steps per side before the rounds.")
-@click.option("--valid-conv-as-same", is_flag=True,
-              help="Compute zoo's 'valid' convolutions as cropped 'same' ones (cnn4_profile.py) to measure that change.")
-def main(batch_sizes, rounds, steps, torch_threads, warmup, valid_conv_as_same):
+@click.option("--lax-conv", is_flag=True,
+              help="Run zoo's convolutions through lax.conv_general_dilated instead of im2col, as before that change.")
+def main(batch_sizes, rounds, steps, torch_threads, warmup, lax_conv):
     """Compare cnn4 train-step throughput: zoo (JAX) against PyTorch."""
     torch.set_num_threads(torch_threads)
-    if valid_conv_as_same:
-        # For this process only: every zoo Conv built and traced from here on uses the rewrite.
+    if lax_conv:
+        # For this process only: every zoo Conv built and traced from here on uses lax convolutions.
         layers.Conv.__call__ = conv_layer_call(same_then_crop)
     machine_before = harness.machine()
     rows, verdicts = [], []
@@ -139,7 +139,7 @@ def main(batch_sizes, rounds, steps, torch_threads, warmup, valid_conv_as_same):
         verdicts.append(f"batch {batch_size}: {ratio:.2f}× against a target of ≥ {TARGET}×: {verdict} "
                         f"by {abs(ratio - TARGET):.2f}")
 
-    variant = " ('valid' convolutions computed as 'same' + crop)" if valid_conv_as_same else ""
+    variant = " (convolutions through lax.conv_general_dilated)" if lax_conv else ""
     print(f"## cnn4 training step: zoo (JAX){variant} vs PyTorch\n")
     print(harness.markdown_table(
         ["batch", "zoo ms/step", "torch ms/step", "zoo images/s", "torch images/s", "zoo/torch throughput"], rows,
