@@ -74,10 +74,11 @@ def test_conv_matches_lax_convolution(padding, size, kernel_size):
         x, layer.conv.kernel[...], (1, 1), padding, dimension_numbers=("NHWC", "HWIO", "NHWC")
     )
     expected = jax.nn.relu(expected + layer.conv.bias[...])
-    output = layer(x)
     assert layer.use_im2col
-    assert output.shape == (2, size, size, 8)
-    assert jnp.allclose(output, expected, atol=1e-5)
+    for train in (True, False):  # im2col in training, nnx.Conv in inference
+        output = layer(x, train=train)
+        assert output.shape == (2, size, size, 8)
+        assert jnp.allclose(output, expected, atol=1e-5)
 
 
 def test_conv_gradient_matches_lax_convolution():
@@ -91,5 +92,5 @@ def test_conv_gradient_matches_lax_convolution():
         y = jax.lax.conv_general_dilated(x, kernel, (1, 1), "VALID", dimension_numbers=("NHWC", "HWIO", "NHWC"))
         return jnp.sum(jnp.sin(y))
 
-    grads = nnx.grad(lambda model: jnp.sum(jnp.sin(model(x))))(layer)
+    grads = nnx.grad(lambda model: jnp.sum(jnp.sin(model(x, train=True))))(layer)
     assert jnp.allclose(grads["conv"]["kernel"][...], jax.grad(lax_loss)(kernel), atol=1e-4)

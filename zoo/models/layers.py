@@ -35,10 +35,12 @@ def im2col_conv(x_BHWC: jax.Array, kernel_KKIO: jax.Array, padding: str) -> jax.
 class Conv(nnx.Module):
     """2-D convolution followed by an optional ReLU; `l2` adds `l2 * sum(kernel**2)` to the loss.
 
-    On the CPU backend, stride-1 convolutions with odd kernels run as `im2col_conv`. That made
-    cnn4's whole train step 1.21× faster than `lax.conv_general_dilated` on a 2-core x86 CPU
-    (benchmarks/cnn4_profile.py, batch 32). Other backends keep `nnx.Conv`, because the rewrite
-    was measured only on the CPU. The parameters are those of `nnx.Conv` either way.
+    In training on the CPU backend, stride-1 convolutions with odd kernels run as `im2col_conv`.
+    That made cnn4's whole train step 1.21× faster than `lax.conv_general_dilated` on a 2-core
+    x86 CPU (benchmarks/cnn4_profile.py, batch 32). Inference keeps `nnx.Conv`, because im2col
+    made one-face classification slower there (cnn_bn: 19 ms against 4 ms,
+    benchmarks/inference_latency.py). Other backends keep `nnx.Conv` too, because the rewrite was
+    measured only on the CPU. The parameters are those of `nnx.Conv` either way.
     """
 
     def __init__(self, in_features, out_features, kernel_size=3, *, padding="SAME", strides=1,
@@ -52,7 +54,7 @@ class Conv(nnx.Module):
         self.l2 = l2
 
     def __call__(self, x, *, train=False, key=None):
-        if self.use_im2col and jax.default_backend() == "cpu":
+        if train and self.use_im2col and jax.default_backend() == "cpu":
             conv = self.conv
             kernel = conv.kernel[...]
             if conv.dtype is not None:
