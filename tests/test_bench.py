@@ -7,9 +7,11 @@ import os
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
-from zoo.bench import main
+from zoo.bench import MODEL_CHOICES, main
+from zoo.models import FER_MODELS
 
 COMMON_KEYS = {
     "model", "task", "batch_size", "dtype", "parameters", "steps", "warmup", "compile_s",
@@ -60,3 +62,12 @@ def test_unknown_model_lists_choices():
     assert "resnet50" in result.output
     for name in ("cnn4", "mini_xception", "lstm", "seq2seq_attention"):
         assert name in result.output
+
+
+@pytest.mark.parametrize("model", MODEL_CHOICES)
+def test_every_model_prints_json(model):
+    sizes = [] if model in FER_MODELS else ["--seq-len", "5", "--vocab-size", "40"]
+    report = run_bench("--model", model, *sizes, *TINY_RUN)
+    assert report["model"] == model
+    assert COMMON_KEYS <= report.keys()
+    assert report["items_per_s"] > 0
