@@ -19,7 +19,7 @@ def write_run(folder, model, parameters, epochs, wall, accuracy, bleu, chrf, tra
     report = {
         "model": model, "parameters": parameters, "epochs_run": epochs, "best_epoch": epochs,
         "wall_time_s": wall,
-        "splits": {"test": {"masked_accuracy": accuracy, "bleu": bleu, "chrf": chrf}},
+        "splits": {"test": {"pairs": 5, "masked_accuracy": accuracy, "bleu": bleu, "chrf": chrf}},
         "probes": [{"english": english, "translation": kannada} for english, kannada in zip(PROBES, translations)],
     }
     (folder / "report.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
@@ -35,8 +35,8 @@ def test_summary_groups_models_with_sample_std(tmp_path):
     markdown = summarise(runs)
 
     # gru: epochs 11 ± 1.414, wall 40 ± 14.1, accuracy 0.25 ± 0.0707, BLEU 2 ± 1.414, chrF++ 12 ± 2.83.
-    assert "| `gru` | 100–120 | 11.0 ± 1.4 | 40 ± 14 | 0.250 ± 0.071 | 2.00 ± 1.41 | 12.00 ± 2.83 | 2 |" in markdown
-    assert "| `lstm` | 5,000 | 7.0 ± 0.0 | 9 ± 0 | 0.500 ± 0.000 | 2.50 ± 0.00 | 20.25 ± 0.00 | 1 |" in markdown
+    assert "| `gru` | 100–120 | 11.0 ± 1.4 | 40 ± 14 | 5 | 0.250 ± 0.071 | 2.00 ± 1.41 | 12.00 ± 2.83 | 2 |" in markdown
+    assert "| `lstm` | 5,000 | 7.0 | 9 | 5 | 0.500 | 2.50 | 20.25 | 1 |" in markdown
     assert markdown.index("`gru` | 100") < markdown.index("`lstm` | 5,000")
     # Probe translations, one row per run; empty output and table pipes stay readable.
     assert '| run | model | "Economic Development and Social Change" | "in front of her house" |' in markdown
@@ -74,5 +74,19 @@ def test_summary_rejects_fer_report(tmp_path):
 def test_summary_of_real_run(nmt_run):
     workdir, report = nmt_run
     markdown = summarise([workdir])
-    assert f"| `gru` | {report['parameters']:,} | {float(report['epochs_run']):.1f} ± 0.0 |" in markdown
+    assert f"| `gru` | {report['parameters']:,} | {float(report['epochs_run']):.1f} |" in markdown
     assert f"| {workdir.name} | `gru` |" in markdown
+
+
+def test_summary_rejects_repeated_run(tmp_path):
+    run = write_run(tmp_path / "gru_s0", "gru", 100, 10, 30.0, 0.2, 1.0, 10.0)
+    with pytest.raises(DataError, match="given twice"):
+        summarise([run, tmp_path / "gru_s0" / "."])
+
+
+def test_summary_names_parent_folder(tmp_path):
+    write_run(tmp_path / "runs" / "gru_s0", "gru", 100, 10, 30.0, 0.2, 1.0, 10.0)
+    with pytest.raises(DataError, match="holds run folders"):
+        summarise([tmp_path / "runs"])
+    with pytest.raises(DataError, match="not found"):
+        summarise([tmp_path / "missing"])

@@ -99,5 +99,6 @@ def explain_interrupt(workdir: str | Path):
             resume = f"resumes from the last checkpoint, saved after epoch {epochs[-1]}"
         else:
             resume = "starts it again, because no checkpoint was saved yet"
-        click.echo(f"Interrupted: training in {workdir} stopped. Running the same command again {resume}.", err=True)
+        # The leading newline ends a progress bar that the interrupt left mid-line.
+        click.echo(f"\nInterrupted: training in {workdir} stopped. Running the same command again {resume}.", err=True)
         sys.exit(130)

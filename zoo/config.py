@@ -41,7 +41,8 @@ def read_config(path: str | Path) -> ml_collections.ConfigDict:
     """Run the `get_config()` of the config file at `path` and return its (unlocked) config."""
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"Config file {path} not found; pass a file from configs/, e.g. configs/cnn4.py.")
+        examples = " or ".join(info.example_config for info in TASKS.values())
+        raise ConfigError(f"Config file {path} not found; pass a file from configs/, e.g. {examples}.")
     # Variants import their base as `configs.<name>`, so the folder above configs/ must be importable.
     root = str(path.resolve().parent.parent)
     if root not in sys.path:

@@ -1,9 +1,9 @@
 """Summarise translation runs over seeds: `python -m zoo.nmt.summary RUN_DIR... [--out FILE]`.
 
 Reads the `report.json` that train_nmt.py writes into each run folder and groups the runs by
-model. The first table gives the test split's parameters, epochs, wall time, masked accuracy,
-BLEU and chrF++ of each model as mean ± standard deviation over its runs. The deviation is the
-sample one (n − 1), and a single run shows ± 0. A second table gives every run's translations of the
+model. The first table gives each model's parameters, epochs, wall time, the number of test
+pairs, and the test split's masked accuracy, BLEU and chrF++, as mean ± standard deviation over
+its runs. The deviation is the sample one (n − 1); a model with one run shows its value alone. A second table gives every run's translations of the
 probe sentences, so the numbers can be read next to real output.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from zoo.cli import configure_logging, exit_on_user_error
+from zoo.cli import check_output_file, configure_logging, exit_on_user_error
 from zoo.errors import DataError
 
 REQUIRED_KEYS = ("model", "parameters", "epochs_run", "wall_time_s", "splits", "probes")
@@ -25,6 +25,13 @@ TEST_KEYS = ("masked_accuracy", "bleu", "chrf")
 def read_nmt_report(run_dir: Path) -> dict:
     """Return the parsed report.json of a train_nmt.py run; raise DataError naming the file and the fix."""
     path = run_dir / "report.json"
+    if not run_dir.is_dir():
+        found = "is a file" if run_dir.exists() else "not found"
+        raise DataError(f"Run folder {run_dir} {found}; pass the --workdir folder of a train_nmt.py run.")
+    if not path.is_file() and any(run_dir.glob("*/report.json")):
+        raise DataError(
+            f"{run_dir} holds run folders rather than a run; pass them one by one, e.g. {run_dir}/*/"
+        )
     if not path.is_file():
         raise DataError(
             f"{path} not found. train_nmt.py writes it when training ends; run it again with "
@@ -46,9 +53,10 @@ def read_nmt_report(run_dir: Path) -> dict:
 
 
 def mean_std(values: list[float], digits: int) -> str:
-    """Return "mean ± std" with `digits` decimals; the sample standard deviation, 0 for one value."""
-    spread = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{statistics.mean(values):.{digits}f} ± {spread:.{digits}f}"
+    """Return "mean ± std" with `digits` decimals (the sample standard deviation), or the value alone for one run."""
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f}"
+    return f"{statistics.mean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}"
 
 
 def group_by_model(reports: list[dict]) -> dict[str, list[dict]]:
@@ -59,25 +67,26 @@ def group_by_model(reports: list[dict]) -> dict[str, list[dict]]:
     return groups
 
 
-def parameter_range(reports: list[dict]) -> str:
-    low = min(report["parameters"] for report in reports)
-    high = max(report["parameters"] for report in reports)
+def value_range(values: list[int]) -> str:
+    """Return "low–high" of integer counts, or the one value when they agree."""
+    low, high = min(values), max(values)
     return f"{low:,}" if low == high else f"{low:,}–{high:,}"
 
 
 def scores_table(reports: list[dict]) -> str:
     """Return the markdown table of test scores with one row per model."""
     lines = [
-        "| model | parameters | epochs | wall time, s | masked accuracy | BLEU | chrF++ | runs |",
-        "|---|---|---|---|---|---|---|---|",
+        "| model | parameters | epochs | wall time, s | test pairs | masked accuracy | BLEU | chrF++ | runs |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for model, group in group_by_model(reports).items():
         tests = [report["splits"]["test"] for report in group]
         cells = [
             f"`{model}`",
-            parameter_range(group),
+            value_range([report["parameters"] for report in group]),
             mean_std([float(report["epochs_run"]) for report in group], 1),
             mean_std([float(report["wall_time_s"]) for report in group], 0),
+            value_range([int(test.get("pairs", 0)) for test in tests]),
             mean_std([test["masked_accuracy"] for test in tests], 3),
             mean_std([test["bleu"] for test in tests], 2),
             mean_std([test["chrf"] for test in tests], 2),
@@ -109,6 +118,11 @@ def summarise(run_dirs: list[Path]) -> str:
     """Return the markdown summary (scores table, then probe translations) of the given run folders."""
     if not run_dirs:
         raise DataError("No run folders given; pass one or more --workdir folders of train_nmt.py runs.")
+    seen: set[Path] = set()
+    for run_dir in run_dirs:
+        if run_dir.resolve() in seen:
+            raise DataError(f"Run folder {run_dir} is given twice; pass each run once so that it counts once.")
+        seen.add(run_dir.resolve())
     reports = [read_nmt_report(run_dir) for run_dir in run_dirs]
     names = [run_dir.name or str(run_dir) for run_dir in run_dirs]
     return "\n\n".join([scores_table(reports), probes_table(names, reports)]) + "\n"
@@ -126,8 +140,12 @@ def main(run_dirs, out):
         if out is None:
             click.echo(markdown, nl=False)
         else:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(markdown, encoding="utf-8")
+            check_output_file(out, None)
+            try:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_text(markdown, encoding="utf-8")
+            except OSError as error:
+                raise DataError(f"Cannot write --out {out}: {error.strerror or error}. Pass a path you can write to.") from None
             click.echo(f"Wrote {out}.")
 
 
