@@ -233,6 +233,7 @@ def test_unknown_kannada_word_is_shown_as_written(nmt_run):
     result = translate(f"{' '.join(known[:3])} ನಮಸ್ಕಾರ", "--workdir", str(workdir), "--json")
     assert result.exit_code == 0, result.output
     assert "1 word not in the model's English vocabulary was read as <unk>: 'ನಮಸ್ಕಾರ'" in result.stderr
+    assert "train on a corpus that contains it" in result.stderr
     assert "ನಮಸಕಾರ" not in result.output  # the form with its virama dropped by English accent folding
     assert json.loads(result.stdout)[0]["unknown_words"] == ["ನಮಸ್ಕಾರ"]
 

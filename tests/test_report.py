@@ -188,3 +188,10 @@ def test_report_cli_rejects_bad_target(tmp_path):
     result = CliRunner().invoke(main, [str(run), "--out", str(tmp_path / "page.md"), "--target-accuracy", "60"])
     assert result.exit_code == 2
     assert "60" in result.output
+
+
+def test_report_cli_rejects_nan_budget(tmp_path):
+    run = write_run(tmp_path / "runs" / "fast", "cnn_bn", (0.9, 0.54, 0.55, 0.55))
+    result = CliRunner().invoke(main, [str(run), "--out", str(tmp_path / "page.md"), "--budget-minutes", "nan"])
+    assert result.exit_code == 2
+    assert "nan is not a number" in result.output

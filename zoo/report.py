@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import math
 import os
 from pathlib import Path
 
@@ -274,15 +275,22 @@ def write_report(run_dirs: list[Path], out: Path, *, budget_minutes: float | Non
     return markdown, written
 
 
+def reject_nan(context: click.Context, parameter: click.Parameter, value: float | None) -> float | None:
+    """Return `value`, or raise a usage error for NaN, which click.FloatRange lets through."""
+    if value is not None and math.isnan(value):
+        raise click.BadParameter("nan is not a number; give a value such as 30 or 0.6.")
+    return value
+
+
 @click.command()
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="Markdown page to write, e.g. docs/experiments.md. Its figures are written beside it as "
                    "<name>_curves.png, <name>_time_to_accuracy.png and <name>_confusion.png; existing files "
                    "are overwritten.")
-@click.option("--budget-minutes", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--budget-minutes", type=click.FloatRange(min=0, min_open=True), default=None, callback=reject_nan,
               help="Training time budget to mark on the time-to-accuracy figure, in minutes.")
-@click.option("--target-accuracy", type=click.FloatRange(0, 1), default=None,
+@click.option("--target-accuracy", type=click.FloatRange(0, 1), default=None, callback=reject_nan,
               help="Validation accuracy to mark on the time-to-accuracy figure, e.g. 0.6.")
 def main(run_dirs, out, budget_minutes, target_accuracy):
     """Compare finished FER runs (train_fer.py --workdir folders): ablation table, curves, confusion matrix."""

@@ -66,7 +66,7 @@ class Translation:
             notes.append(
                 f"{count} word{'s' if count != 1 else ''}{repeats} not in the model's English vocabulary "
                 f"{'were' if count != 1 else 'was'} read as <unk>: {', '.join(map(repr, distinct))}. "
-                "Check the spelling, or train on a corpus that contains them"
+                f"Check the spelling, or train on a corpus that contains {'them' if count != 1 else 'it'}"
             )
         return notes
 
