@@ -86,7 +86,7 @@ def test_summary_rejects_repeated_run(tmp_path):
 
 def test_summary_names_parent_folder(tmp_path):
     write_run(tmp_path / "runs" / "gru_s0", "gru", 100, 10, 30.0, 0.2, 1.0, 10.0)
-    with pytest.raises(DataError, match="holds run folders"):
+    with pytest.raises(DataError, match="contains run folders"):
         summarise([tmp_path / "runs"])
     with pytest.raises(DataError, match="not found"):
         summarise([tmp_path / "missing"])

@@ -30,7 +30,7 @@ def read_nmt_report(run_dir: Path) -> dict:
         raise DataError(f"Run folder {run_dir} {found}; pass the --workdir folder of a train_nmt.py run.")
     if not path.is_file() and any(run_dir.glob("*/report.json")):
         raise DataError(
-            f"{run_dir} holds run folders rather than a run; pass them one by one, e.g. {run_dir}/*/"
+            f"{run_dir} contains run folders, not a run; pass each run folder, e.g. {run_dir}/*/"
         )
     if not path.is_file():
         raise DataError(
