@@ -121,10 +121,8 @@ def main(seq_lens, batch_size, rounds, steps, warmup):
     machine_after = harness.machine()
     print(f"- times: median over {rounds} alternating rounds of each round's median of {steps} calls; "
           f"ratio: median over rounds of (its time / zoo's time), above 1 when zoo is faster")
-    print(f"- machine: {machine_before['cpu']}, {machine_before['cores']} cores; load average before "
-          f"{machine_before['load average (1, 5, 15 min)']}, after {machine_after['load average (1, 5, 15 min)']}")
-    print(f"- jax backend {jax.default_backend()}; {harness.versions(jax, flax, np)}")
-    print(f"- command: `{harness.command_line()}`")
+    print(harness.machine_line(machine_before, machine_after))
+    print("\n".join(harness.software_lines(jax, flax, np)))
 
 
 if __name__ == "__main__":

@@ -150,12 +150,10 @@ def main(batch_sizes, rounds, steps, torch_threads, warmup, lax_conv):
     machine_after = harness.machine()
     print(f"- times: median over {rounds} alternating rounds of each round's median of {steps} steps; "
           f"ratio: median over rounds of torch time / zoo time")
-    print(f"- machine: {machine_before['cpu']}, {machine_before['cores']} cores; load average before "
-          f"{machine_before['load average (1, 5, 15 min)']}, after {machine_after['load average (1, 5, 15 min)']}")
+    print(harness.machine_line(machine_before, machine_after))
     print(f"- threads: torch.set_num_threads({torch_threads}) on {os.cpu_count()} cores; "
           "XLA's CPU client uses every core by default")
-    print(f"- jax backend {jax.default_backend()}; {harness.versions(jax, flax, torch, np)}")
-    print(f"- command: `{harness.command_line()}`")
+    print("\n".join(harness.software_lines(jax, flax, torch, np)))
 
 
 if __name__ == "__main__":

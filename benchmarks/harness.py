@@ -18,6 +18,8 @@ import sys
 import time
 from typing import Callable
 
+import jax
+
 # A side makes `count` steps and returns their wall times in seconds.
 Side = Callable[[int], list[float]]
 
@@ -56,6 +58,17 @@ def machine() -> dict[str, str]:
         pass
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     return {"cpu": model, "cores": str(os.cpu_count()), "load average (1, 5, 15 min)": load}
+
+
+def machine_line(before: dict[str, str], after: dict[str, str]) -> str:
+    """Return the report line with the CPU, the core count and the load average before and after the run."""
+    key = "load average (1, 5, 15 min)"
+    return f"- machine: {before['cpu']}, {before['cores']} cores; load average before {before[key]}, after {after[key]}"
+
+
+def software_lines(*modules) -> list[str]:
+    """Return the report lines with the JAX backend, the versions of `modules` and the command that ran."""
+    return [f"- jax backend {jax.default_backend()}; {versions(*modules)}", f"- command: `{command_line()}`"]
 
 
 def versions(*modules) -> str:

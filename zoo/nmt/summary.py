@@ -3,8 +3,9 @@
 Reads the `report.json` that train_nmt.py writes into each run folder and groups the runs by
 model. The first table gives each model's parameters, epochs, wall time, the number of test
 pairs, and the test split's masked accuracy, BLEU and chrF++, as mean ± standard deviation over
-its runs. The deviation is the sample one (n − 1); a model with one run shows its value alone. A second table gives every run's translations of the
-probe sentences, so the numbers can be read next to real output.
+its runs. The deviation is the sample one (n − 1), and a model with one run shows its value
+alone. A second table gives every run's translations of the probe sentences, so the numbers can
+be read next to real output.
 """
 
 from __future__ import annotations
